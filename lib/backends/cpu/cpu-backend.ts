@@ -1,0 +1,102 @@
+import { Sam3ClipError } from '../../errors.js';
+import type { ModelPackage } from '../../model/manifest.js';
+import { GRAPH_NAMES, type GraphName } from '../../model/manifest-types.js';
+import type { TokenBatch } from '../../tokenizer.js';
+import type { Backend, DecoderOutput, FloatTensor, GraphStats, ImageFeatures } from '../backend.js';
+import { checkGraphMetadata } from '../graph-contract.js';
+import { WorkerPool } from './worker-pool.js';
+import type { WireTensor, WorkerResponse } from './worker-protocol.js';
+
+export interface CpuBackendOptions {
+  /** ONNX Runtime intra-op threads per session. */
+  threads: number;
+  /** Worker threads; each holds all four sessions. */
+  workers: number;
+}
+
+type RunResponse = Extract<WorkerResponse, { outputs: unknown }>;
+
+/** The embedded default: ONNX Runtime sessions on the CPU, run in worker threads. */
+export class CpuBackend implements Backend {
+  readonly name = 'cpu' as const;
+  private readonly pool: WorkerPool;
+  private readonly counters = Object.fromEntries(GRAPH_NAMES.map((g) => [g, { runs: 0, ms: 0 }])) as Record<
+    GraphName,
+    GraphStats
+  >;
+
+  constructor(
+    private readonly pkg: ModelPackage,
+    private readonly options: CpuBackendOptions,
+  ) {
+    this.pool = new WorkerPool(options.workers);
+  }
+
+  async load(onProgress: (graph: GraphName) => void): Promise<void> {
+    // One graph at a time keeps peak memory to one model being optimized at once.
+    for (const graph of GRAPH_NAMES) {
+      const file = this.pkg.paths[graph];
+      let responses: WorkerResponse[];
+      try {
+        responses = await this.pool.broadcast({ op: 'load', graph, file, threads: this.options.threads });
+      } catch (cause) {
+        throw new Sam3ClipError('E_MODEL_FILE', `Cannot load ${file} (files.${graph}): ${(cause as Error).message}`, {
+          file,
+          field: `files.${graph}`,
+          cause,
+        });
+      }
+      const first = responses[0];
+      if (first && 'metadata' in first) checkGraphMetadata(graph, file, first.metadata, this.pkg.manifest);
+      onProgress(graph);
+    }
+  }
+
+  private async run(
+    graph: GraphName,
+    feeds: Record<string, WireTensor>,
+    shareOutputs = false,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<Record<string, FloatTensor>> {
+    const response = (await this.pool.request({ op: 'run', graph, feeds, shareOutputs }, transfer)) as RunResponse;
+    this.counters[graph].runs++;
+    this.counters[graph].ms += response.ms;
+    return response.outputs as Record<string, FloatTensor>;
+  }
+
+  async encodeImage(pixelValues: Float32Array): Promise<ImageFeatures> {
+    const size = this.pkg.manifest.image.size;
+    const transfer = pixelValues.buffer instanceof ArrayBuffer ? [pixelValues.buffer] : [];
+    // Features go to shared memory: every later decode reads them without a copy.
+    return this.run('image_encoder', { pixel_values: { type: 'float32', dims: [1, 3, size, size], data: pixelValues } }, true, transfer);
+  }
+
+  async encodePrompts(tokens: TokenBatch): Promise<FloatTensor> {
+    const dims = [tokens.batch, tokens.contextLength];
+    const feeds: Record<string, WireTensor> = { input_ids: { type: 'int64', dims, data: tokens.ids } };
+    if (this.pkg.manifest.tokenizer.attentionMask)
+      feeds.attention_mask = { type: 'int64', dims, data: tokens.attentionMask };
+    const text = await this.run('text_encoder', feeds);
+    const projected = await this.run('text_projection', { text_embeds: wire(text.text_embeds!) });
+    return projected.prompt_embeds!;
+  }
+
+  async decode(features: ImageFeatures, promptEmbeds: FloatTensor): Promise<DecoderOutput> {
+    const feeds: Record<string, WireTensor> = { prompt_embeds: wire(promptEmbeds) };
+    for (const [name, tensor] of Object.entries(features)) feeds[name] = wire(tensor);
+    const out = await this.run('mask_decoder', feeds);
+    return { masks: out.masks!, iouScores: out.iou_scores! };
+  }
+
+  stats(): Record<GraphName, GraphStats> {
+    return structuredClone(this.counters);
+  }
+
+  dispose(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+function wire(t: FloatTensor): WireTensor {
+  return { type: 'float32', dims: t.dims, data: t.data };
+}

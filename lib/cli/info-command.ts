@@ -1,0 +1,25 @@
+import { loadModelPackage } from '../model/manifest.js';
+import { capabilities, nativeVersion } from '../native.js';
+import { resolveSegmenterOptions } from '../options.js';
+import { selectBackend } from '../backends/select-backend.js';
+import type { CliIo, ParsedArgs } from './run-cli.js';
+
+export async function infoCommand(flags: ParsedArgs['values'], io: CliIo): Promise<void> {
+  const caps = capabilities();
+  const info: Record<string, unknown> = {
+    version: require('../../package.json').version,
+    native: nativeVersion(),
+    capabilities: caps,
+  };
+  const models = flags.models ?? process.env.SAM3CLIP_MODELS;
+  if (models) {
+    const pkg = await loadModelPackage(models, { verifyHashes: true });
+    const options = resolveSegmenterOptions({ models, ...(flags.backend ? { backend: flags.backend as 'auto' } : {}) });
+    const selection = selectBackend(options, pkg);
+    info.backend = { name: selection.name, reason: selection.reason };
+    info.models = { dir: pkg.dir, ...pkg.manifest };
+  } else {
+    info.models = null;
+  }
+  io.out(`${JSON.stringify(info, null, 2)}\n`);
+}

@@ -1,0 +1,104 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { Sam3ClipError } from '../errors.js';
+import { segmentCommand } from './segment-command.js';
+import { infoCommand } from './info-command.js';
+import { tokenizeCommand } from './tokenize-command.js';
+
+export const USAGE = `Usage:
+  sam3clip segment <image> <prompt...> [--models dir] [--threshold 0.5] [--smoothness 3]
+                   [--negative text]... [--out mask.png] [--overlay out.jpg] [--json]
+                   [--backend auto|cpu|tensorrt] [--threads n]
+  sam3clip info [--models dir]
+  sam3clip tokenize --tokenizer <tokenizer.json> [--context-length 77] <text...>
+
+The model package folder defaults to $SAM3CLIP_MODELS.
+Several prompts give one mask each; --out then writes mask-<i>.png beside the name given.`;
+
+export class UsageError extends Error {}
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  writeFile: (file: string, data: Buffer | string) => Promise<void>;
+}
+
+const defaultIo: CliIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  writeFile: (f, d) => writeFile(f, d),
+};
+
+export type ParsedArgs = ReturnType<typeof parse>;
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      models: { type: 'string' },
+      threshold: { type: 'string' },
+      smoothness: { type: 'string' },
+      negative: { type: 'string', multiple: true },
+      out: { type: 'string', short: 'o' },
+      overlay: { type: 'string' },
+      json: { type: 'boolean' },
+      backend: { type: 'string' },
+      threads: { type: 'string' },
+      tokenizer: { type: 'string' },
+      'context-length': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+/** Runs one CLI invocation; returns the exit code. */
+export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  let args: ParsedArgs;
+  try {
+    args = parse(argv);
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const [command, ...rest] = args.positionals;
+  if (args.values.help || !command) {
+    (command ? io.out : io.err)(`${USAGE}\n`);
+    return command || args.values.help ? 0 : 2;
+  }
+  try {
+    switch (command) {
+      case 'segment':
+        await segmentCommand(rest, args.values, io);
+        return 0;
+      case 'info':
+        await infoCommand(args.values, io);
+        return 0;
+      case 'tokenize':
+        await tokenizeCommand(rest, args.values, io);
+        return 0;
+      default:
+        throw new UsageError(`Unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof Sam3ClipError) {
+      if (args.values.json) io.out(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
+      io.err(`error ${error.code}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+/** A numeric flag, or undefined when absent (range checks belong to the library). */
+export function numberFlag(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${value}"`);
+  return n;
+}

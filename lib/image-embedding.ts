@@ -1,0 +1,63 @@
+import { Sam3ClipError } from './errors.js';
+import type { ImageFeatures } from './backends/backend.js';
+
+/** Geometry the post-processing needs to map masks back onto the original image. */
+export interface EmbeddingGeometry {
+  width: number;
+  height: number;
+  resizedHw: [number, number];
+}
+
+/**
+ * A handle on an image's encoder outputs. Pass it to `segment()` instead of the image to skip the
+ * encoder; `dispose()` (or `using`) releases the memory it holds.
+ */
+export class ImageEmbedding {
+  /** Upright size of the original image. */
+  readonly width: number;
+  readonly height: number;
+  /** @internal */
+  readonly resizedHw: [number, number];
+  /** @internal content key of the source image */
+  readonly key: string;
+  /** @internal the segmenter that made it */
+  readonly owner: object;
+  private features: ImageFeatures | null;
+  private readonly onDispose: () => void;
+
+  /** @internal */
+  constructor(owner: object, key: string, geometry: EmbeddingGeometry, features: ImageFeatures, onDispose: () => void) {
+    this.owner = owner;
+    this.key = key;
+    this.width = geometry.width;
+    this.height = geometry.height;
+    this.resizedHw = geometry.resizedHw;
+    this.features = features;
+    this.onDispose = onDispose;
+  }
+
+  get disposed(): boolean {
+    return this.features === null;
+  }
+
+  /** Bytes held by the encoder outputs. */
+  get byteLength(): number {
+    return Object.values(this.features ?? {}).reduce((sum, t) => sum + t.data.byteLength, 0);
+  }
+
+  /** @internal */
+  getFeatures(): ImageFeatures {
+    if (!this.features) throw new Sam3ClipError('E_DISPOSED', 'This ImageEmbedding has been disposed');
+    return this.features;
+  }
+
+  dispose(): void {
+    if (!this.features) return;
+    this.features = null;
+    this.onDispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

@@ -1,0 +1,112 @@
+import sharp from 'sharp';
+import { Sam3ClipError } from '../errors.js';
+import type { ImageSource } from './image-input.js';
+
+export const DEFAULT_MAX_PIXELS = 40_000_000;
+
+/** Geometry of an image prepared for the encoder. */
+export interface PreparedImage {
+  /** Upright size of the original (EXIF orientation applied). */
+  width: number;
+  height: number;
+  /** [h, w] of the resized image inside the encoder's S×S input. */
+  resizedHw: [number, number];
+  /** Resized RGB pixels, HWC, resizedHw[0] × resizedHw[1] × 3. */
+  rgb: Uint8Array;
+}
+
+export interface ResizeSpec {
+  size: number;
+  mode: 'stretch' | 'longest-side';
+  maxPixels?: number;
+}
+
+/** Size of the image inside the S×S encoder input; longest-side rounds like the SAM processors. */
+export function resizedSize(width: number, height: number, spec: ResizeSpec): [number, number] {
+  if (spec.mode === 'stretch') return [spec.size, spec.size];
+  const scale = spec.size / Math.max(width, height);
+  return [
+    Math.max(1, Math.min(spec.size, Math.floor(height * scale + 0.5))),
+    Math.max(1, Math.min(spec.size, Math.floor(width * scale + 0.5))),
+  ];
+}
+
+function sharpInput(source: ImageSource, maxPixels: number): sharp.Sharp {
+  return sharp(source.bytes, {
+    // The pixel limit is enforced by us from the header; sharp's own check stays as a second fence.
+    limitInputPixels: maxPixels,
+    failOn: 'error',
+    pages: 1,
+    ...(source.raw ? { raw: source.raw } : {}),
+  });
+}
+
+function decodeError(source: ImageSource, cause: unknown): Sam3ClipError {
+  const message = (cause as Error)?.message ?? String(cause);
+  if (/pixel limit/i.test(message))
+    return new Sam3ClipError('E_IMAGE_TOO_LARGE', `${source.label}: ${message}`, { cause });
+  return new Sam3ClipError('E_IMAGE_DECODE', `Cannot decode ${source.label}: ${message.split('\n')[0]}`, {
+    cause,
+    ...(source.kind === 'encoded' && source.label !== 'image buffer' ? { file: source.label } : {}),
+  });
+}
+
+/** Reads the header only: upright size, checked against the pixel limit before any pixel is decoded. */
+export async function probeImage(source: ImageSource, maxPixels = DEFAULT_MAX_PIXELS): Promise<{ width: number; height: number }> {
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharpInput(source, 0).metadata();
+  } catch (cause) {
+    throw decodeError(source, cause);
+  }
+  const width = meta.autoOrient?.width ?? meta.width;
+  const height = meta.autoOrient?.height ?? meta.height;
+  if (!width || !height) throw new Sam3ClipError('E_IMAGE_DECODE', `${source.label} has no pixels`);
+  if (width * height > maxPixels)
+    throw new Sam3ClipError(
+      'E_IMAGE_TOO_LARGE',
+      `${source.label} is ${width}×${height} (${((width * height) / 1e6).toFixed(1)} MP); the limit is ${(maxPixels / 1e6).toFixed(1)} MP (option maxPixels)`,
+    );
+  return { width, height };
+}
+
+/**
+ * Decodes to upright 8-bit RGB and resizes for the encoder in one sharp pipeline:
+ * EXIF orientation applied, first frame only, alpha dropped (as PIL's convert('RGB')), gray/palette/16-bit → 8-bit sRGB.
+ */
+export async function prepareImage(source: ImageSource, spec: ResizeSpec): Promise<PreparedImage> {
+  const maxPixels = spec.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const { width, height } = await probeImage(source, maxPixels);
+  const resizedHw = resizedSize(width, height, spec);
+  try {
+    const { data, info } = await sharpInput(source, maxPixels)
+      .autoOrient()
+      .toColourspace('srgb')
+      .removeAlpha()
+      .resize(resizedHw[1], resizedHw[0], { fit: 'fill', kernel: 'linear', fastShrinkOnLoad: false })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || info.width !== resizedHw[1] || info.height !== resizedHw[0])
+      throw new Error(`unexpected decoder output ${info.width}×${info.height}×${info.channels}`);
+    return { width, height, resizedHw, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  } catch (cause) {
+    if (cause instanceof Sam3ClipError) throw cause;
+    throw decodeError(source, cause);
+  }
+}
+
+/** Upright 8-bit RGB at the original size (for overlays). */
+export async function decodeRgb(source: ImageSource, maxPixels = DEFAULT_MAX_PIXELS): Promise<{ width: number; height: number; rgb: Buffer }> {
+  await probeImage(source, maxPixels);
+  try {
+    const { data, info } = await sharpInput(source, maxPixels)
+      .autoOrient()
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, rgb: data };
+  } catch (cause) {
+    throw decodeError(source, cause);
+  }
+}

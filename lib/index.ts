@@ -1,0 +1,15 @@
+export { createSegmenter, Segmenter } from './segmenter.js';
+export type { SegmentResult, SegmenterStats } from './segmenter.js';
+export { ImageEmbedding } from './image-embedding.js';
+export type { ImageInput, RawImage } from './image/image-input.js';
+export type { SegmenterOptions, SegmentOptions, CacheOptions, BackendChoice } from './options.js';
+export type { LoadProgress } from './backends/backend.js';
+export type { Mask, BBox } from './mask.js';
+export { Sam3ClipError, isSam3ClipError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { maskToPng, renderOverlay, MASK_COLOURS } from './render.js';
+export type { OverlayOptions } from './render.js';
+export { capabilities } from './native.js';
+export { loadModelPackage, validateManifest } from './model/manifest.js';
+export type { ModelManifest } from './model/manifest-types.js';
+export { PromptTokenizer } from './tokenizer.js';

@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Sam3ClipError } from '../errors.js';
+import {
+  GRAPH_NAMES,
+  MANIFEST_FORMAT,
+  MANIFEST_FORMAT_VERSION,
+  type ModelManifest,
+  type PackageFileName,
+} from './manifest-types.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+
+/** A manifest that passed validation, with absolute paths to its files. */
+export interface ModelPackage {
+  dir: string;
+  manifest: ModelManifest;
+  paths: Record<PackageFileName, string>;
+}
+
+const FILE_KEYS: readonly PackageFileName[] = [...GRAPH_NAMES, 'tokenizer'];
+
+function manifestError(dir: string, field: string, message: string): Sam3ClipError {
+  return new Sam3ClipError('E_MODEL_MANIFEST', `${path.join(dir, MANIFEST_FILE)}: ${field}: ${message}`, {
+    file: path.join(dir, MANIFEST_FILE),
+    field,
+  });
+}
+
+/** Checks a JSON value against the manifest schema; errors name the field. */
+export function validateManifest(value: unknown, dir: string): ModelManifest {
+  const fail = (field: string, message: string): never => {
+    throw manifestError(dir, field, message);
+  };
+  const obj = (v: unknown, field: string): Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(field, 'must be an object');
+  const int = (v: unknown, field: string, min = 1, max = 1 << 20): number =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max
+      ? (v as number)
+      : fail(field, `must be an integer in ${min}..${max}`);
+  const bool = (v: unknown, field: string): boolean => (typeof v === 'boolean' ? v : fail(field, 'must be true or false'));
+  const oneOf = <T extends string>(v: unknown, field: string, allowed: readonly T[]): T =>
+    allowed.includes(v as T) ? (v as T) : fail(field, `must be one of ${allowed.join(', ')}`);
+  const triple = (v: unknown, field: string, positive: boolean): [number, number, number] => {
+    if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === 'number' && Number.isFinite(x)))
+      return fail(field, 'must be an array of 3 finite numbers');
+    if (positive && !v.every((x) => x > 0)) return fail(field, 'must be positive');
+    return v as [number, number, number];
+  };
+
+  const m = obj(value, '(root)');
+  if (m.format !== MANIFEST_FORMAT) fail('format', `must be "${MANIFEST_FORMAT}"`);
+  if (m.formatVersion !== MANIFEST_FORMAT_VERSION)
+    fail('formatVersion', `is ${JSON.stringify(m.formatVersion)}; this version of sam3clip reads ${MANIFEST_FORMAT_VERSION}`);
+  if (typeof m.name !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,127}$/.test(m.name))
+    fail('name', 'must match [a-z0-9][a-z0-9._-]*');
+  const image = obj(m.image, 'image');
+  const tokenizer = obj(m.tokenizer, 'tokenizer');
+  const dims = obj(m.dims, 'dims');
+  const mask = obj(m.mask, 'mask');
+  const files = obj(m.files, 'files');
+  const embeddingSize = dims.embeddingSize;
+  if (!Array.isArray(embeddingSize) || embeddingSize.length !== 2) fail('dims.embeddingSize', 'must be [h, w]');
+  const manifest: ModelManifest = {
+    format: MANIFEST_FORMAT,
+    formatVersion: MANIFEST_FORMAT_VERSION,
+    name: m.name as string,
+    family: oneOf(m.family, 'family', ['sam3', 'sam2', 'sam', 'fixture'] as const),
+    precision: oneOf(m.precision, 'precision', ['fp32', 'fp16'] as const),
+    image: {
+      size: int(image.size, 'image.size', 8, 8192),
+      resize: oneOf(image.resize, 'image.resize', ['stretch', 'longest-side'] as const),
+      mean: triple(image.mean, 'image.mean', false),
+      std: triple(image.std, 'image.std', true),
+    },
+    tokenizer: {
+      contextLength: int(tokenizer.contextLength, 'tokenizer.contextLength', 2, 4096),
+      padId: int(tokenizer.padId, 'tokenizer.padId', 0, 1 << 24),
+      lowercase: bool(tokenizer.lowercase, 'tokenizer.lowercase'),
+      attentionMask: bool(tokenizer.attentionMask, 'tokenizer.attentionMask'),
+    },
+    dims: {
+      embeddingChannels: int(dims.embeddingChannels, 'dims.embeddingChannels'),
+      embeddingSize: [
+        int((embeddingSize as unknown[])[0], 'dims.embeddingSize[0]', 1, 4096),
+        int((embeddingSize as unknown[])[1], 'dims.embeddingSize[1]', 1, 4096),
+      ],
+      highResFeatures: bool(dims.highResFeatures, 'dims.highResFeatures'),
+      textEmbedding: int(dims.textEmbedding, 'dims.textEmbedding'),
+      promptEmbedding: int(dims.promptEmbedding, 'dims.promptEmbedding'),
+      promptTokens: int(dims.promptTokens, 'dims.promptTokens', 1, 64),
+    },
+    mask: {
+      size: int(mask.size, 'mask.size', 1, 8192),
+      candidates: int(mask.candidates, 'mask.candidates', 1, 16),
+    },
+    files: {} as ModelManifest['files'],
+  };
+  for (const key of FILE_KEYS) {
+    const entry = obj(files[key], `files.${key}`);
+    const rel = entry.path;
+    if (typeof rel !== 'string' || rel === '' || path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..'))
+      fail(`files.${key}.path`, 'must be a relative path inside the package');
+    if (typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256))
+      fail(`files.${key}.sha256`, 'must be 64 lowercase hex digits');
+    manifest.files[key] = { path: rel as string, sha256: entry.sha256 as string };
+  }
+  return manifest;
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export interface LoadPackageOptions {
+  /** Hash every file against the manifest (default true). Costs a read of each file. */
+  verifyHashes?: boolean;
+}
+
+/** Reads and validates manifest.json, then checks that every file exists and matches its hash. */
+export async function loadModelPackage(dir: string, options: LoadPackageOptions = {}): Promise<ModelPackage> {
+  const root = path.resolve(dir);
+  const manifestPath = path.join(root, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(manifestPath, 'utf8');
+  } catch (cause) {
+    const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new Sam3ClipError(
+      'E_MODEL_MANIFEST',
+      missing
+        ? `No model package at ${root}: ${MANIFEST_FILE} is missing (set --models or SAM3CLIP_MODELS)`
+        : `Cannot read ${manifestPath}: ${(cause as Error).message}`,
+      { file: manifestPath, cause },
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new Sam3ClipError('E_MODEL_MANIFEST', `${manifestPath} is not valid JSON: ${(cause as Error).message}`, {
+      file: manifestPath,
+      cause,
+    });
+  }
+  const manifest = validateManifest(json, root);
+  const paths = {} as Record<PackageFileName, string>;
+  await Promise.all(
+    FILE_KEYS.map(async (key) => {
+      const file = path.join(root, manifest.files[key].path);
+      paths[key] = file;
+      try {
+        const info = await stat(file);
+        if (!info.isFile()) throw new Error('not a regular file');
+      } catch (cause) {
+        throw new Sam3ClipError('E_MODEL_FILE', `Model file ${file} (files.${key}) is missing or unreadable`, {
+          file,
+          field: `files.${key}`,
+          cause,
+        });
+      }
+      if (options.verifyHashes !== false) {
+        const actual = await sha256File(file);
+        if (actual !== manifest.files[key].sha256)
+          throw new Sam3ClipError(
+            'E_MODEL_FILE',
+            `Model file ${file} does not match files.${key}.sha256 in the manifest (corrupt or replaced file)`,
+            { file, field: `files.${key}.sha256` },
+          );
+      }
+    }),
+  );
+  return { dir: root, manifest, paths };
+}

@@ -1,0 +1,119 @@
+import os from 'node:os';
+import { Sam3ClipError } from './errors.js';
+import { DEFAULT_MAX_PIXELS } from './image/decode.js';
+
+export type BackendChoice = 'auto' | 'cpu' | 'tensorrt';
+
+export interface CacheOptions {
+  /** Image embeddings kept by content hash (default 8; 0 disables). */
+  images?: number;
+  /** Prompt embeddings kept by prompt text (default 256; 0 disables). */
+  prompts?: number;
+}
+
+export interface SegmenterOptions {
+  /** Model package folder; defaults to $SAM3CLIP_MODELS. */
+  models?: string;
+  backend?: BackendChoice;
+  /** ONNX Runtime threads per session (default: the machine's available parallelism). */
+  threads?: number;
+  /** Inference worker threads (default 1). Each holds a copy of the sessions. */
+  workers?: number;
+  cache?: CacheOptions | false;
+  /** Largest input image in pixels (default 40 MP). */
+  maxPixels?: number;
+  /** Hash the model files against the manifest on load (default true). */
+  verifyHashes?: boolean;
+}
+
+export interface SegmentOptions {
+  /** Detection threshold on the predicted IoU, 0.1–0.9 (default 0.5). */
+  threshold?: number;
+  /** Mask smoothness 1–5: k×k morphological close, 1 = none (default 3). */
+  smoothness?: number;
+  /** Prompts whose masks are removed from every positive mask. */
+  negative?: string | readonly string[];
+  signal?: AbortSignal;
+}
+
+export interface ResolvedSegmenterOptions {
+  models: string;
+  backend: BackendChoice;
+  threads: number;
+  workers: number;
+  cache: Required<CacheOptions>;
+  maxPixels: number;
+  verifyHashes: boolean;
+}
+
+export const MAX_PROMPTS = 64;
+const MAX_PROMPT_CHARS = 2000;
+
+function invalid(field: string, message: string): Sam3ClipError {
+  return new Sam3ClipError('E_INVALID_OPTION', `Option ${field} ${message}`, { field });
+}
+
+function integerIn(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw invalid(field, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+export function resolveSegmenterOptions(options: SegmenterOptions = {}): ResolvedSegmenterOptions {
+  if (options === null || typeof options !== 'object') throw invalid('options', 'must be an object');
+  const models = options.models ?? process.env.SAM3CLIP_MODELS;
+  if (typeof models !== 'string' || models === '')
+    throw invalid('models', 'is required: a model package folder (or set SAM3CLIP_MODELS)');
+  const backend = options.backend ?? 'auto';
+  if (!['auto', 'cpu', 'tensorrt'].includes(backend)) throw invalid('backend', "must be 'auto', 'cpu' or 'tensorrt'");
+  const cache = options.cache === false ? { images: 0, prompts: 0 } : (options.cache ?? {});
+  if (typeof cache !== 'object' || cache === null) throw invalid('cache', 'must be an object or false');
+  return {
+    models,
+    backend,
+    threads: options.threads === undefined ? os.availableParallelism() : integerIn(options.threads, 'threads', 1, 1024),
+    workers: options.workers === undefined ? 1 : integerIn(options.workers, 'workers', 1, 64),
+    cache: {
+      images: cache.images === undefined ? 8 : integerIn(cache.images, 'cache.images', 0, 100_000),
+      prompts: cache.prompts === undefined ? 256 : integerIn(cache.prompts, 'cache.prompts', 0, 1_000_000),
+    },
+    maxPixels:
+      options.maxPixels === undefined ? DEFAULT_MAX_PIXELS : integerIn(options.maxPixels, 'maxPixels', 1, 2 ** 31 - 1),
+    verifyHashes: options.verifyHashes ?? true,
+  };
+}
+
+export interface ResolvedSegmentOptions {
+  threshold: number;
+  smoothness: number;
+  negative: string[];
+  signal?: AbortSignal;
+}
+
+/** Prompts as a non-empty list of non-blank strings. */
+export function resolvePrompts(prompts: unknown, field = 'prompt', allowEmptyList = false): string[] {
+  const list = typeof prompts === 'string' ? [prompts] : prompts;
+  if (!Array.isArray(list)) throw new Sam3ClipError('E_INVALID_PROMPT', `${field} must be a string or an array of strings`, { field });
+  if (list.length === 0 && !allowEmptyList)
+    throw new Sam3ClipError('E_INVALID_PROMPT', `${field} must name at least one thing to segment`, { field });
+  if (list.length > MAX_PROMPTS)
+    throw new Sam3ClipError('E_INVALID_PROMPT', `At most ${MAX_PROMPTS} prompts per call, got ${list.length}`, { field });
+  return list.map((p, i) => {
+    if (typeof p !== 'string' || p.trim() === '')
+      throw new Sam3ClipError('E_INVALID_PROMPT', `${field}[${i}] is empty; describe the object, e.g. "a red car"`, { field });
+    if (p.length > MAX_PROMPT_CHARS)
+      throw new Sam3ClipError('E_INVALID_PROMPT', `${field}[${i}] is longer than ${MAX_PROMPT_CHARS} characters`, { field });
+    return p;
+  });
+}
+
+export function resolveSegmentOptions(options: SegmentOptions = {}): ResolvedSegmentOptions {
+  if (options === null || typeof options !== 'object') throw invalid('options', 'must be an object');
+  const threshold = options.threshold ?? 0.5;
+  if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < 0.1 || threshold > 0.9)
+    throw invalid('threshold', `must be a number from 0.1 to 0.9, got ${JSON.stringify(threshold)}`);
+  const smoothness = options.smoothness === undefined ? 3 : integerIn(options.smoothness, 'smoothness', 1, 5);
+  const negative = options.negative === undefined ? [] : resolvePrompts(options.negative, 'negative', true);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalid('signal', 'must be an AbortSignal');
+  return { threshold, smoothness, negative, ...(options.signal ? { signal: options.signal } : {}) };
+}

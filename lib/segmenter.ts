@@ -1,0 +1,290 @@
+import { EventEmitter } from 'node:events';
+import { Sam3ClipError, throwIfAborted } from './errors.js';
+import type { Backend, FloatTensor, ImageFeatures, LoadProgress } from './backends/backend.js';
+import { selectBackend, type BackendSelection } from './backends/select-backend.js';
+import { prepareImage } from './image/decode.js';
+import { readImageSource, type ImageInput } from './image/image-input.js';
+import { ImageEmbedding } from './image-embedding.js';
+import { LruCache } from './lru.js';
+import type { BBox, Mask } from './mask.js';
+import { subtractMask } from './mask.js';
+import { loadModelPackage, type ModelPackage } from './model/manifest.js';
+import { GRAPH_NAMES, type GraphName } from './model/manifest-types.js';
+import { maskStats, morphology, normalizeToNchw, postprocessMasks } from './ops.js';
+import {
+  resolvePrompts,
+  resolveSegmenterOptions,
+  resolveSegmentOptions,
+  type ResolvedSegmenterOptions,
+  type SegmenterOptions,
+  type SegmentOptions,
+} from './options.js';
+import { selectCandidate } from './selection.js';
+import { normalizePrompt, PromptTokenizer } from './tokenizer.js';
+
+export interface SegmentResult {
+  prompt: string;
+  /** The selected mask at the original image size, smoothed and with negative prompts removed. */
+  mask: Mask;
+  /** Predicted IoU of the selected candidate. */
+  score: number;
+  /** Whether any candidate's IoU exceeded the threshold. */
+  passedThreshold: boolean;
+  /** Which candidate was selected. */
+  candidateIndex: number;
+  candidates: { iou: number }[];
+  bbox: BBox;
+  area: number;
+}
+
+export interface SegmenterStats {
+  backend: 'cpu' | 'tensorrt';
+  runs: Record<GraphName, { runs: number; ms: number }>;
+  cache: { images: number; prompts: number };
+}
+
+type Stage = LoadProgress['stage'];
+const LOAD_STAGES: Stage[] = ['manifest', 'tokenizer', ...GRAPH_NAMES];
+
+/**
+ * Segments objects named by text prompts. Loads in the background: `ready` settles when every
+ * model is loaded, and 'progress' events report each stage. Calls made before then wait.
+ */
+export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
+  readonly options: ResolvedSegmenterOptions;
+  /** Settles when the models are loaded; rejects with the load error. */
+  readonly ready: Promise<this>;
+  private pkg?: ModelPackage;
+  private tokenizer?: PromptTokenizer;
+  private backend?: Backend;
+  private selection?: BackendSelection;
+  private disposedFlag = false;
+  private readonly images: LruCache<string, Promise<ImageEmbedding>>;
+  private readonly prompts: LruCache<string, Float32Array>;
+
+  /** Starts loading at once; prefer `await createSegmenter(options)` unless you want progress events. */
+  constructor(options: SegmenterOptions = {}) {
+    super();
+    this.options = resolveSegmenterOptions(options);
+    this.images = new LruCache(this.options.cache.images);
+    this.prompts = new LruCache(this.options.cache.prompts);
+    this.ready = this.load();
+    // An unobserved load failure must not crash the process; callers see it on ready or on first use.
+    this.ready.catch(() => {});
+  }
+
+  private progress(stage: Stage): void {
+    const loaded = LOAD_STAGES.indexOf(stage) + 1;
+    this.emit('progress', { stage, loaded, total: LOAD_STAGES.length });
+  }
+
+  private async load(): Promise<this> {
+    this.pkg = await loadModelPackage(this.options.models, { verifyHashes: this.options.verifyHashes });
+    this.progress('manifest');
+    this.tokenizer = await PromptTokenizer.fromFile(this.pkg.paths.tokenizer, this.pkg.manifest.tokenizer);
+    this.progress('tokenizer');
+    this.selection = selectBackend(this.options, this.pkg);
+    const backend = this.selection.create();
+    this.backend = backend;
+    try {
+      await backend.load((graph) => this.progress(graph));
+    } catch (error) {
+      await backend.dispose();
+      throw error;
+    }
+    if (this.disposedFlag) await backend.dispose();
+    this.emit('progress', { stage: 'ready', loaded: LOAD_STAGES.length, total: LOAD_STAGES.length });
+    return this;
+  }
+
+  /** Which backend runs, and why 'auto' chose it. */
+  get backendInfo(): { name: 'cpu' | 'tensorrt'; reason: string } | undefined {
+    return this.selection && { name: this.selection.name, reason: this.selection.reason };
+  }
+
+  get manifest() {
+    return this.pkg?.manifest;
+  }
+
+  private async loaded(): Promise<{ pkg: ModelPackage; tokenizer: PromptTokenizer; backend: Backend }> {
+    this.checkDisposed();
+    await this.ready;
+    this.checkDisposed();
+    return { pkg: this.pkg!, tokenizer: this.tokenizer!, backend: this.backend! };
+  }
+
+  private checkDisposed(): void {
+    if (this.disposedFlag) throw new Sam3ClipError('E_DISPOSED', 'This Segmenter has been disposed');
+  }
+
+  /** Encodes an image (or returns the cached embedding of identical content). */
+  async embed(image: ImageInput, options: { signal?: AbortSignal } = {}): Promise<ImageEmbedding> {
+    const { pkg, backend } = await this.loaded();
+    throwIfAborted(options.signal);
+    const source = await readImageSource(image);
+    const cached = this.images.get(source.key);
+    if (cached) {
+      const embedding = await cached;
+      if (!embedding.disposed) return embedding;
+    }
+    const pending = (async () => {
+      const { size, resize, mean, std } = pkg.manifest.image;
+      const prepared = await prepareImage(source, { size, mode: resize, maxPixels: this.options.maxPixels });
+      throwIfAborted(options.signal);
+      const [h, w] = prepared.resizedHw;
+      const pixels = await normalizeToNchw(prepared.rgb, { width: w, height: h, size, mean, std });
+      const features = await backend.encodeImage(pixels);
+      this.checkDisposed();
+      const embedding = new ImageEmbedding(this, source.key, prepared, features, () => {
+        if (this.images.get(source.key) === pending) this.images.delete(source.key);
+      });
+      return embedding;
+    })();
+    this.images.set(source.key, pending);
+    pending.catch(() => {
+      if (this.images.get(source.key) === pending) this.images.delete(source.key);
+    });
+    return pending;
+  }
+
+  /** prompt_embeds for each prompt, encoding the ones not in the prompt cache as one batch. */
+  private async promptEmbeddings(prompts: string[], tokenizer: PromptTokenizer, backend: Backend): Promise<FloatTensor> {
+    const keys = prompts.map((p) => normalizePrompt(p, tokenizer.settings.lowercase));
+    const rows = keys.map((k) => this.prompts.get(k));
+    const missing = [...new Set(keys.filter((_, i) => rows[i] === undefined))];
+    const { promptTokens: N, promptEmbedding: P } = this.pkg!.manifest.dims;
+    if (missing.length > 0) {
+      const embeds = await backend.encodePrompts(await tokenizer.encodeBatch(missing));
+      const rowSize = N * P;
+      if (embeds.data.length !== missing.length * rowSize)
+        throw new Sam3ClipError('E_MODEL_SHAPE', `text_projection returned ${embeds.dims.join('×')}, expected ${missing.length}×${N}×${P}`, {
+          field: 'prompt_embeds',
+        });
+      missing.forEach((key, b) => {
+        const row = embeds.data.slice(b * rowSize, (b + 1) * rowSize);
+        this.prompts.set(key, row);
+        keys.forEach((k, i) => {
+          if (k === key) rows[i] = row;
+        });
+      });
+    }
+    const data = new Float32Array(prompts.length * N * P);
+    rows.forEach((row, i) => data.set(row!, i * N * P));
+    return { dims: [prompts.length, N, P], data };
+  }
+
+  /**
+   * Segments every prompt in one image. All prompts (and negative prompts) go through the text
+   * tower, projection and decoder as one batch; results come back in prompt order.
+   */
+  async segment(
+    image: ImageInput | ImageEmbedding,
+    prompt: string | readonly string[],
+    options: SegmentOptions = {},
+  ): Promise<SegmentResult[]> {
+    const positives = resolvePrompts(prompt);
+    const opts = resolveSegmentOptions(options);
+    const { pkg, tokenizer, backend } = await this.loaded();
+    const signal = opts.signal;
+    throwIfAborted(signal);
+
+    let embedding: ImageEmbedding;
+    if (image instanceof ImageEmbedding) {
+      if (image.owner !== this)
+        throw new Sam3ClipError('E_INVALID_OPTION', 'This ImageEmbedding was made by another Segmenter', { field: 'image' });
+      embedding = image;
+    } else {
+      embedding = await this.embed(image, signal ? { signal } : {});
+    }
+    // Held here so a dispose() racing this call cannot pull the tensors away mid-way.
+    const features: ImageFeatures = embedding.getFeatures();
+    throwIfAborted(signal);
+
+    const all = [...positives, ...opts.negative];
+    const promptEmbeds = await this.promptEmbeddings(all, tokenizer, backend);
+    throwIfAborted(signal);
+    const decoded = await backend.decode(features, promptEmbeds);
+    throwIfAborted(signal);
+
+    const K = pkg.manifest.mask.candidates;
+    const m = pkg.manifest.mask.size;
+    const expected = [all.length, K, m, m];
+    if (decoded.masks.data.length !== all.length * K * m * m || decoded.iouScores.data.length !== all.length * K)
+      throw new Sam3ClipError('E_MODEL_SHAPE', `mask_decoder returned masks ${decoded.masks.dims.join('×')}, expected ${expected.join('×')}`, {
+        field: 'masks',
+      });
+
+    const geometry = {
+      numMasks: 1,
+      lowresSize: m,
+      inputSize: pkg.manifest.image.size,
+      resizedHw: embedding.resizedHw,
+      originalHw: [embedding.height, embedding.width] as [number, number],
+    };
+    const k = opts.smoothness;
+    const masks = await Promise.all(
+      all.map(async (_, b) => {
+        const iou = Array.from(decoded.iouScores.data.subarray(b * K, (b + 1) * K));
+        const choice = selectCandidate(iou, opts.threshold);
+        const offset = (b * K + choice.index) * m * m;
+        const [mask] = await postprocessMasks(decoded.masks.data.subarray(offset, offset + m * m), geometry);
+        const smoothed = k > 1 ? await morphology(mask!, { op: 'close', k }) : mask!;
+        return { iou, choice, mask: smoothed };
+      }),
+    );
+    throwIfAborted(signal);
+
+    const negatives = masks.slice(positives.length).filter((n) => n.choice.passed);
+    return Promise.all(
+      positives.map(async (p, i) => {
+        const { iou, choice, mask } = masks[i]!;
+        for (const n of negatives) subtractMask(mask, n.mask);
+        const { area, bbox } = await maskStats(mask);
+        return {
+          prompt: p,
+          mask,
+          score: iou[choice.index]!,
+          passedThreshold: choice.passed,
+          candidateIndex: choice.index,
+          candidates: iou.map((v) => ({ iou: v })),
+          bbox,
+          area,
+        };
+      }),
+    );
+  }
+
+  /** Run counts and cache sizes (a cached image shows no new image_encoder run). */
+  stats(): SegmenterStats {
+    return {
+      backend: this.backend?.name ?? 'cpu',
+      runs: this.backend?.stats() ?? (Object.fromEntries(GRAPH_NAMES.map((g) => [g, { runs: 0, ms: 0 }])) as SegmenterStats['runs']),
+      cache: { images: this.images.size, prompts: this.prompts.size },
+    };
+  }
+
+  /** Frees the sessions, worker threads and caches. Later calls fail with E_DISPOSED. */
+  async dispose(): Promise<void> {
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    this.images.clear();
+    this.prompts.clear();
+    await this.ready.catch(() => {});
+    await this.backend?.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}
+
+/** Creates a segmenter and waits until its models are loaded. */
+export async function createSegmenter(options: SegmenterOptions = {}): Promise<Segmenter> {
+  const segmenter = new Segmenter(options);
+  try {
+    return await segmenter.ready;
+  } catch (error) {
+    await segmenter.dispose();
+    throw error;
+  }
+}
