@@ -2,7 +2,7 @@ export { createSegmenter, Segmenter } from './segmenter.js';
 export type { SegmentResult, SegmenterStats } from './segmenter.js';
 export { ImageEmbedding } from './image-embedding.js';
 export type { ImageInput, RawImage } from './image/image-input.js';
-export type { SegmenterOptions, SegmentOptions, CacheOptions, BackendChoice } from './options.js';
+export type { SegmenterOptions, SegmentOptions, CacheOptions, BackendChoice, StageTimings } from './options.js';
 export type { LoadProgress } from './backends/backend.js';
 export type { Mask, BBox } from './mask.js';
 export { Sam3ClipError, isSam3ClipError } from './errors.js';

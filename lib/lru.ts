@@ -36,6 +36,10 @@ export class LruCache<K, V> {
     return this.map.delete(key);
   }
 
+  values(): IterableIterator<V> {
+    return this.map.values();
+  }
+
   clear(): void {
     this.map.clear();
   }

@@ -34,6 +34,29 @@ export interface SegmentOptions {
   /** Prompts whose masks are removed from every positive mask. */
   negative?: string | readonly string[];
   signal?: AbortSignal;
+  /** Filled with this call's per-stage times (ms) when given. */
+  timings?: StageTimings;
+}
+
+/** Wall time per stage of one call, and the raw session time per graph inside them (ms). */
+export interface StageTimings {
+  /** Reading, hashing and decoding + resizing the image (0 when the embedding was cached). */
+  decode?: number;
+  /** Normalization into pixel_values. */
+  preprocess?: number;
+  imageEncoder?: number;
+  tokenize?: number;
+  /** Text tower + projection, as one call. */
+  promptEncoder?: number;
+  decoder?: number;
+  postprocess?: number;
+  total?: number;
+  /** Whether the image embedding came from the cache. */
+  cachedImage?: boolean;
+  /** How many prompts came from the prompt cache. */
+  cachedPrompts?: number;
+  /** Time inside the ONNX Runtime / TensorRT runs only. */
+  sessions?: Partial<Record<'image_encoder' | 'text_encoder' | 'text_projection' | 'mask_decoder', number>>;
 }
 
 export interface ResolvedSegmenterOptions {
@@ -88,6 +111,7 @@ export interface ResolvedSegmentOptions {
   smoothness: number;
   negative: string[];
   signal?: AbortSignal;
+  timings?: StageTimings;
 }
 
 /** Prompts as a non-empty list of non-blank strings. */
@@ -115,5 +139,13 @@ export function resolveSegmentOptions(options: SegmentOptions = {}): ResolvedSeg
   const smoothness = options.smoothness === undefined ? 3 : integerIn(options.smoothness, 'smoothness', 1, 5);
   const negative = options.negative === undefined ? [] : resolvePrompts(options.negative, 'negative', true);
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalid('signal', 'must be an AbortSignal');
-  return { threshold, smoothness, negative, ...(options.signal ? { signal: options.signal } : {}) };
+  if (options.timings !== undefined && (options.timings === null || typeof options.timings !== 'object'))
+    throw invalid('timings', 'must be an object to fill');
+  return {
+    threshold,
+    smoothness,
+    negative,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.timings ? { timings: options.timings } : {}),
+  };
 }

@@ -18,6 +18,7 @@ import {
   type ResolvedSegmenterOptions,
   type SegmenterOptions,
   type SegmentOptions,
+  type StageTimings,
 } from './options.js';
 import { selectCandidate } from './selection.js';
 import { normalizePrompt, PromptTokenizer } from './tokenizer.js';
@@ -118,22 +119,38 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
   }
 
   /** Encodes an image (or returns the cached embedding of identical content). */
-  async embed(image: ImageInput, options: { signal?: AbortSignal } = {}): Promise<ImageEmbedding> {
+  async embed(image: ImageInput, options: { signal?: AbortSignal; timings?: StageTimings } = {}): Promise<ImageEmbedding> {
     const { pkg, backend } = await this.loaded();
     throwIfAborted(options.signal);
+    const t = options.timings ?? {};
+    let mark = performance.now();
+    const lap = () => {
+      const now = performance.now();
+      const ms = now - mark;
+      mark = now;
+      return ms;
+    };
     const source = await readImageSource(image);
     const cached = this.images.get(source.key);
     if (cached) {
       const embedding = await cached;
-      if (!embedding.disposed) return embedding;
+      if (!embedding.disposed) {
+        t.cachedImage = true;
+        t.decode = lap();
+        return embedding;
+      }
     }
+    t.cachedImage = false;
     const pending = (async () => {
       const { size, resize, mean, std } = pkg.manifest.image;
       const prepared = await prepareImage(source, { size, mode: resize, maxPixels: this.options.maxPixels });
+      t.decode = lap();
       throwIfAborted(options.signal);
       const [h, w] = prepared.resizedHw;
       const pixels = await normalizeToNchw(prepared.rgb, { width: w, height: h, size, mean, std });
-      const features = await backend.encodeImage(pixels);
+      t.preprocess = lap();
+      const features = await backend.encodeImage(pixels, (t.sessions ??= {}));
+      t.imageEncoder = lap();
       this.checkDisposed();
       const embedding = new ImageEmbedding(this, source.key, prepared, features, () => {
         if (this.images.get(source.key) === pending) this.images.delete(source.key);
@@ -148,13 +165,26 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
   }
 
   /** prompt_embeds for each prompt, encoding the ones not in the prompt cache as one batch. */
-  private async promptEmbeddings(prompts: string[], tokenizer: PromptTokenizer, backend: Backend): Promise<FloatTensor> {
+  private async promptEmbeddings(
+    prompts: string[],
+    tokenizer: PromptTokenizer,
+    backend: Backend,
+    t: StageTimings,
+  ): Promise<FloatTensor> {
     const keys = prompts.map((p) => normalizePrompt(p, tokenizer.settings.lowercase));
     const rows = keys.map((k) => this.prompts.get(k));
     const missing = [...new Set(keys.filter((_, i) => rows[i] === undefined))];
+    t.cachedPrompts = prompts.length - keys.filter((k) => missing.includes(k)).length;
     const { promptTokens: N, promptEmbedding: P } = this.pkg!.manifest.dims;
+    t.tokenize = 0;
+    t.promptEncoder = 0;
     if (missing.length > 0) {
-      const embeds = await backend.encodePrompts(await tokenizer.encodeBatch(missing));
+      let start = performance.now();
+      const tokens = await tokenizer.encodeBatch(missing);
+      t.tokenize = performance.now() - start;
+      start = performance.now();
+      const embeds = await backend.encodePrompts(tokens, (t.sessions ??= {}));
+      t.promptEncoder = performance.now() - start;
       const rowSize = N * P;
       if (embeds.data.length !== missing.length * rowSize)
         throw new Sam3ClipError('E_MODEL_SHAPE', `text_projection returned ${embeds.dims.join('×')}, expected ${missing.length}×${N}×${P}`, {
@@ -187,24 +217,30 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     const { pkg, tokenizer, backend } = await this.loaded();
     const signal = opts.signal;
     throwIfAborted(signal);
+    const t: StageTimings = opts.timings ?? {};
+    const start = performance.now();
 
     let embedding: ImageEmbedding;
     if (image instanceof ImageEmbedding) {
       if (image.owner !== this)
         throw new Sam3ClipError('E_INVALID_OPTION', 'This ImageEmbedding was made by another Segmenter', { field: 'image' });
       embedding = image;
+      t.cachedImage = true;
     } else {
-      embedding = await this.embed(image, signal ? { signal } : {});
+      embedding = await this.embed(image, { ...(signal ? { signal } : {}), timings: t });
     }
     // Held here so a dispose() racing this call cannot pull the tensors away mid-way.
     const features: ImageFeatures = embedding.getFeatures();
     throwIfAborted(signal);
 
     const all = [...positives, ...opts.negative];
-    const promptEmbeds = await this.promptEmbeddings(all, tokenizer, backend);
+    const promptEmbeds = await this.promptEmbeddings(all, tokenizer, backend, t);
     throwIfAborted(signal);
-    const decoded = await backend.decode(features, promptEmbeds);
+    let mark = performance.now();
+    const decoded = await backend.decode(features, promptEmbeds, (t.sessions ??= {}));
+    t.decoder = performance.now() - mark;
     throwIfAborted(signal);
+    mark = performance.now();
 
     const K = pkg.manifest.mask.candidates;
     const m = pkg.manifest.mask.size;
@@ -235,7 +271,7 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     throwIfAborted(signal);
 
     const negatives = masks.slice(positives.length).filter((n) => n.choice.passed);
-    return Promise.all(
+    const results = await Promise.all(
       positives.map(async (p, i) => {
         const { iou, choice, mask } = masks[i]!;
         for (const n of negatives) subtractMask(mask, n.mask);
@@ -252,6 +288,10 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
         };
       }),
     );
+    const end = performance.now();
+    t.postprocess = end - mark;
+    t.total = end - start;
+    return results;
   }
 
   /** Run counts and cache sizes (a cached image shows no new image_encoder run). */
@@ -263,11 +303,13 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     };
   }
 
-  /** Frees the sessions, worker threads and caches. Later calls fail with E_DISPOSED. */
+  /** Frees the sessions, worker threads, caches and cached embeddings. Later calls fail with E_DISPOSED. */
   async dispose(): Promise<void> {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
+    const embeddings = [...this.images.values()];
     this.images.clear();
+    await Promise.all(embeddings.map((p) => p.then((e) => e.dispose(), () => {})));
     this.prompts.clear();
     await this.ready.catch(() => {});
     await this.backend?.dispose();

@@ -30,16 +30,19 @@ export interface GraphStats {
   ms: number;
 }
 
+/** Raw session time per graph, added to by each run (ms). */
+export type SessionTimes = Partial<Record<GraphName, number>>;
+
 /** What every backend (ONNX Runtime on the CPU, TensorRT on the GPU) does for the segmenter. */
 export interface Backend {
   readonly name: 'cpu' | 'tensorrt';
   /** Loads the four graphs; reports each as it is ready. */
   load(onProgress: (graph: GraphName) => void): Promise<void>;
   /** pixel_values [1,3,S,S] → features. May take ownership of the buffer. */
-  encodeImage(pixelValues: Float32Array): Promise<ImageFeatures>;
+  encodeImage(pixelValues: Float32Array, times?: SessionTimes): Promise<ImageFeatures>;
   /** Token batch → prompt_embeds [B, N, P] (text tower + projection). */
-  encodePrompts(tokens: TokenBatch): Promise<FloatTensor>;
-  decode(features: ImageFeatures, promptEmbeds: FloatTensor): Promise<DecoderOutput>;
+  encodePrompts(tokens: TokenBatch, times?: SessionTimes): Promise<FloatTensor>;
+  decode(features: ImageFeatures, promptEmbeds: FloatTensor, times?: SessionTimes): Promise<DecoderOutput>;
   stats(): Record<GraphName, GraphStats>;
   dispose(): Promise<void>;
 }

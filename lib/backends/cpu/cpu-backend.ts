@@ -2,7 +2,7 @@ import { Sam3ClipError } from '../../errors.js';
 import type { ModelPackage } from '../../model/manifest.js';
 import { GRAPH_NAMES, type GraphName } from '../../model/manifest-types.js';
 import type { TokenBatch } from '../../tokenizer.js';
-import type { Backend, DecoderOutput, FloatTensor, GraphStats, ImageFeatures } from '../backend.js';
+import type { Backend, DecoderOutput, FloatTensor, GraphStats, ImageFeatures, SessionTimes } from '../backend.js';
 import { checkGraphMetadata } from '../graph-contract.js';
 import { WorkerPool } from './worker-pool.js';
 import type { WireTensor, WorkerResponse } from './worker-protocol.js';
@@ -55,36 +55,38 @@ export class CpuBackend implements Backend {
   private async run(
     graph: GraphName,
     feeds: Record<string, WireTensor>,
+    times: SessionTimes | undefined,
     shareOutputs = false,
     transfer: ArrayBuffer[] = [],
   ): Promise<Record<string, FloatTensor>> {
     const response = (await this.pool.request({ op: 'run', graph, feeds, shareOutputs }, transfer)) as RunResponse;
     this.counters[graph].runs++;
     this.counters[graph].ms += response.ms;
+    if (times) times[graph] = (times[graph] ?? 0) + response.ms;
     return response.outputs as Record<string, FloatTensor>;
   }
 
-  async encodeImage(pixelValues: Float32Array): Promise<ImageFeatures> {
+  async encodeImage(pixelValues: Float32Array, times?: SessionTimes): Promise<ImageFeatures> {
     const size = this.pkg.manifest.image.size;
     const transfer = pixelValues.buffer instanceof ArrayBuffer ? [pixelValues.buffer] : [];
     // Features go to shared memory: every later decode reads them without a copy.
-    return this.run('image_encoder', { pixel_values: { type: 'float32', dims: [1, 3, size, size], data: pixelValues } }, true, transfer);
+    return this.run('image_encoder', { pixel_values: { type: 'float32', dims: [1, 3, size, size], data: pixelValues } }, times, true, transfer);
   }
 
-  async encodePrompts(tokens: TokenBatch): Promise<FloatTensor> {
+  async encodePrompts(tokens: TokenBatch, times?: SessionTimes): Promise<FloatTensor> {
     const dims = [tokens.batch, tokens.contextLength];
     const feeds: Record<string, WireTensor> = { input_ids: { type: 'int64', dims, data: tokens.ids } };
     if (this.pkg.manifest.tokenizer.attentionMask)
       feeds.attention_mask = { type: 'int64', dims, data: tokens.attentionMask };
-    const text = await this.run('text_encoder', feeds);
-    const projected = await this.run('text_projection', { text_embeds: wire(text.text_embeds!) });
+    const text = await this.run('text_encoder', feeds, times);
+    const projected = await this.run('text_projection', { text_embeds: wire(text.text_embeds!) }, times);
     return projected.prompt_embeds!;
   }
 
-  async decode(features: ImageFeatures, promptEmbeds: FloatTensor): Promise<DecoderOutput> {
+  async decode(features: ImageFeatures, promptEmbeds: FloatTensor, times?: SessionTimes): Promise<DecoderOutput> {
     const feeds: Record<string, WireTensor> = { prompt_embeds: wire(promptEmbeds) };
     for (const [name, tensor] of Object.entries(features)) feeds[name] = wire(tensor);
-    const out = await this.run('mask_decoder', feeds);
+    const out = await this.run('mask_decoder', feeds, times);
     return { masks: out.masks!, iouScores: out.iou_scores! };
   }
 

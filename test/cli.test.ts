@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { blocksImage, png } from './support/images.js';
+import { makePackage, tempDir } from './support/packages.js';
+
+const run = promisify(execFile);
+const CLI = path.resolve(__dirname, '../dist/cli/main.js');
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+let models: string;
+let work: string;
+let imageFile: string;
+
+beforeAll(async () => {
+  models = await makePackage('stretch');
+  work = tempDir();
+  imageFile = path.join(work, 'photo.png');
+  writeFileSync(imageFile, await png(blocksImage(64, 48, [32, 32, 32], [{ x: 8, y: 8, w: 24, h: 24, rgb: [224, 96, 32] }]), 64, 48));
+});
+
+describe('sam3clip CLI', () => {
+  it('segment writes a mask PNG at the image size and prints a summary', async () => {
+    const out = path.join(work, 'mask.png');
+    const r = await cli(['segment', imageFile, 'a red box', '--models', models, '-o', out, '--smoothness', '1']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/a red box: .*score/);
+    const meta = await sharp(out).metadata();
+    expect([meta.width, meta.height, meta.channels]).toEqual([64, 48, 1]);
+  });
+
+  it('--json prints results with RLE masks matching the PNG; models may come from SAM3CLIP_MODELS', async () => {
+    const out = path.join(work, 'm.png');
+    const overlay = path.join(work, 'overlay.jpg');
+    const r = await cli(['segment', imageFile, 'box', 'background', '--json', '-o', out, '--overlay', overlay, '--threshold', '0.3'], {
+      SAM3CLIP_MODELS: models,
+    });
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.results).toHaveLength(2);
+    expect(json.files).toEqual([path.join(work, 'm-1.png'), path.join(work, 'm-2.png'), overlay]);
+    const { data } = await sharp(path.join(work, 'm-1.png')).raw().toBuffer({ resolveWithObject: true });
+    // Decode the column-major RLE and compare with the PNG.
+    const { counts, size } = json.results[0].rle;
+    expect(size).toEqual([48, 64]);
+    const colMajor: number[] = [];
+    counts.forEach((n: number, i: number) => colMajor.push(...Array(n).fill(i % 2)));
+    const rowMajor = Array.from(data, (v) => (v ? 1 : 0));
+    const fromRle = Array.from({ length: 48 * 64 }, (_, i) => colMajor[(i % 64) * 48 + Math.floor(i / 64)]);
+    expect(fromRle).toEqual(rowMajor);
+    expect(json.results[0].area).toBe(rowMajor.reduce((a, b) => a + b, 0));
+    expect((await sharp(overlay).metadata()).format).toBe('jpeg');
+  });
+
+  it('exits non-zero with the error code on failure', async () => {
+    const r = await cli(['segment', path.join(work, 'missing.png'), 'x', '--models', models]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error E_IMAGE_DECODE: /);
+    const bad = await cli(['segment', imageFile, 'x', '--models', models, '--threshold', '2']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/E_INVALID_OPTION/);
+    const noModels = await cli(['segment', imageFile, 'x', '--models', path.join(work, 'none')]);
+    expect(noModels.stderr).toMatch(/E_MODEL_MANIFEST/);
+    const json = await cli(['segment', imageFile, '   ', '--models', models, '--json']);
+    expect(JSON.parse(json.stdout).error.code).toBe('E_INVALID_PROMPT');
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await cli([])).code).toBe(2);
+    expect((await cli(['segment'])).code).toBe(2);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    expect((await cli(['segment', imageFile, 'x', '--bogus'])).code).toBe(2);
+  });
+
+  it('info reports capabilities, backend choice and the package', async () => {
+    const r = await cli(['info', '--models', models]);
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.stdout);
+    expect(info.capabilities).toEqual({ cuda: null, tensorrt: null });
+    expect(info.backend.name).toBe('cpu');
+    expect(info.models.name).toBe(JSON.parse(readFileSync(path.join(models, 'manifest.json'), 'utf8')).name);
+  });
+
+  it('tokenize prints ids with BOS/EOS', async () => {
+    const r = await cli(['tokenize', '--tokenizer', path.join(models, 'tokenizer.json'), 'a', 'red', 'box']);
+    expect(r.code).toBe(0);
+    const ids = JSON.parse(r.stdout) as number[];
+    expect(ids.length).toBeGreaterThan(2);
+    expect(ids[0]).not.toBe(ids[ids.length - 1]);
+  });
+});
