@@ -21,7 +21,7 @@ export async function maskToPng(mask: Mask): Promise<Buffer> {
   checkMask(mask);
   const pixels = Buffer.alloc(mask.data.length);
   for (let i = 0; i < pixels.length; i++) pixels[i] = mask.data[i] ? 255 : 0;
-  return sharp(pixels, { raw: { width: mask.width, height: mask.height, channels: 1 } }).png().toBuffer();
+  return sharp(pixels, { raw: { width: mask.width, height: mask.height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
 }
 
 export interface OverlayOptions {

@@ -36,7 +36,11 @@ async function handle(request: WorkerRequest): Promise<{ response: WorkerRespons
   const session = sessions.get(request.graph);
   if (!session) throw new Error(`graph ${request.graph} is not loaded`);
   const feeds: Record<string, ort.Tensor> = {};
-  for (const [name, t] of Object.entries(request.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
+  for (const [name, t] of Object.entries(request.feeds)) {
+    // onnxruntime-node refuses SharedArrayBuffer-backed data: copy here, on the worker, not on the JS thread.
+    const data = t.data.buffer instanceof SharedArrayBuffer ? t.data.slice() : t.data;
+    feeds[name] = new ort.Tensor(t.type, data, t.dims);
+  }
   const start = performance.now();
   const results = await session.run(feeds);
   const ms = performance.now() - start;

@@ -1,0 +1,81 @@
+/**
+ * Loads the native addon (build/Release/sam3clip.node, or prebuilds/<platform>-<arch>/ from
+ * `npm run prebuild`) and declares its exports. The addon re-validates every argument; the
+ * friendly checks and option objects live in ops.ts.
+ */
+import path from 'node:path';
+import { Sam3ClipError } from './errors.js';
+
+export interface CudaDevice {
+  index: number;
+  name: string;
+  /** e.g. "9.0" */
+  computeCapability: string;
+  totalMemoryBytes: number;
+}
+
+/** What this build of the addon can accelerate; null where it was built without that backend. */
+export interface Capabilities {
+  cuda: { runtimeVersion: string; devices: CudaDevice[] } | null;
+  tensorrt: { version: string } | null;
+}
+
+export type MorphologyOp = 'dilate' | 'erode' | 'open' | 'close';
+
+/** The addon's exports. Promise-returning functions reject (code E_INVALID_OPTION) on bad input. */
+export interface NativeAddon {
+  readonly version: string;
+  capabilities(): Capabilities;
+  postprocessMasks(
+    lowres: Float32Array,
+    numMasks: number,
+    lowresSize: number,
+    inputSize: number,
+    resizedH: number,
+    resizedW: number,
+    originalH: number,
+    originalW: number,
+  ): Promise<Uint8Array>;
+  morphology(mask: Uint8Array, width: number, height: number, op: MorphologyOp, k: number): Promise<Uint8Array>;
+  maskStats(mask: Uint8Array, width: number, height: number): Promise<{ area: number; bbox: [number, number, number, number] }>;
+  encodeRle(mask: Uint8Array, width: number, height: number): Promise<Uint32Array>;
+  normalizeToNchw(
+    rgb: Uint8Array,
+    width: number,
+    height: number,
+    size: number,
+    mean: [number, number, number],
+    std: [number, number, number],
+  ): Promise<Float32Array>;
+}
+
+// This file runs as dist/native.js, so the package root is one level up.
+const packageRoot = path.resolve(__dirname, '..');
+
+let addon: NativeAddon | undefined;
+
+/** The addon, loaded on first use so that importing the library never fails by itself. */
+export function native(): NativeAddon {
+  if (addon) return addon;
+  try {
+    const load = require('node-gyp-build') as (dir: string) => unknown;
+    addon = load(packageRoot) as NativeAddon;
+  } catch (cause) {
+    throw new Sam3ClipError(
+      'E_NATIVE',
+      `The sam3clip native addon could not be loaded (${cause instanceof Error ? cause.message : String(cause)}). ` +
+        'Rebuild it with `npm run build:native` (needs CMake and a C++17 compiler).',
+      { cause },
+    );
+  }
+  return addon;
+}
+
+export function capabilities(): Capabilities {
+  return native().capabilities();
+}
+
+/** The addon's version (the package version it was built from). */
+export function nativeVersion(): string {
+  return native().version;
+}

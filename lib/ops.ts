@@ -1,0 +1,166 @@
+/**
+ * `sam3clip/ops`: the mask and image operations behind the segmenter, for direct use.
+ * Each function checks its options here (throwing Sam3ClipError E_INVALID_OPTION with `field`
+ * set) and then makes one native call, which runs off the main thread.
+ */
+import { Sam3ClipError } from './errors.js';
+import type { BBox, Mask } from './mask.js';
+import { native, type MorphologyOp } from './native.js';
+
+export type { Mask, BBox } from './mask.js';
+export type { MorphologyOp } from './native.js';
+
+export interface MorphologyOptions {
+  /** OpenCV's MORPH_DILATE, MORPH_ERODE, MORPH_OPEN or MORPH_CLOSE. */
+  op: MorphologyOp;
+  /** Side of the all-ones square kernel, 1–255 (1 leaves the mask unchanged). */
+  k: number;
+}
+
+export interface MaskGeometry {
+  /** Masks in `lowres`. */
+  numMasks: number;
+  /** L: the decoder's masks are L×L. */
+  lowresSize: number;
+  /** S: the image encoder's square input size. */
+  inputSize: number;
+  /** [height, width] of the image inside the S×S input. */
+  resizedHw: [number, number];
+  /** [height, width] of the original image. */
+  originalHw: [number, number];
+}
+
+export interface NormalizeOptions {
+  /** Size of the (already resized) image in `rgb`; both at most `size`. */
+  width: number;
+  height: number;
+  /** S: the output is [1, 3, S, S]. */
+  size: number;
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
+/** COCO uncompressed RLE: counts run down the columns, starting with a (possibly empty) run of 0s. */
+export interface CocoRle {
+  size: [number, number];
+  counts: number[];
+}
+
+export const MORPHOLOGY_OPS: readonly MorphologyOp[] = ['dilate', 'erode', 'open', 'close'];
+export const MAX_KERNEL = 255;
+const MAX_PIXELS = 2 ** 31;
+
+function invalid(field: string, message: string): Sam3ClipError {
+  return new Sam3ClipError('E_INVALID_OPTION', `${field}: ${message}`, { field });
+}
+
+function integer(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw invalid(field, `expected an integer in [${min}, ${max}], got ${describe(value)}`);
+  return value;
+}
+
+function pair(value: unknown, field: string, max: number): [number, number] {
+  if (!Array.isArray(value) || value.length !== 2) throw invalid(field, `expected [height, width], got ${describe(value)}`);
+  return [integer(value[0], `${field}[0]`, 1, max), integer(value[1], `${field}[1]`, 1, max)];
+}
+
+function triple(value: unknown, field: string, positive: boolean): [number, number, number] {
+  if (!Array.isArray(value) || value.length !== 3) throw invalid(field, `expected 3 numbers, got ${describe(value)}`);
+  for (const [i, v] of value.entries())
+    if (typeof v !== 'number' || !Number.isFinite(v) || (positive && !(v > 0)))
+      throw invalid(`${field}[${i}]`, `expected a finite${positive ? ' positive' : ''} number, got ${describe(v)}`);
+  return value as [number, number, number];
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as Uint8Array).length})`;
+  return Array.isArray(value) ? `an array of ${value.length}` : typeof value;
+}
+
+function checkMask(mask: unknown, field = 'mask'): Mask {
+  if (typeof mask !== 'object' || mask === null) throw invalid(field, `expected { width, height, data }, got ${describe(mask)}`);
+  const { width, height, data } = mask as Partial<Mask>;
+  integer(width, `${field}.width`, 1, MAX_PIXELS);
+  integer(height, `${field}.height`, 1, MAX_PIXELS);
+  if (width! * height! > MAX_PIXELS) throw invalid(field, `${width}×${height} exceeds 2^31 pixels`);
+  if (!(data instanceof Uint8Array)) throw invalid(`${field}.data`, `expected a Uint8Array, got ${describe(data)}`);
+  if (data.length !== width! * height!)
+    throw invalid(`${field}.data`, `expected width×height = ${width! * height!} bytes, got ${data.length}`);
+  return mask as Mask;
+}
+
+/** The addon rejects bad input with a plain Error carrying `code`; callers get our error class. */
+async function call<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof Sam3ClipError) throw error;
+    const code = (error as { code?: unknown } | null)?.code === 'E_INVALID_OPTION' ? 'E_INVALID_OPTION' : 'E_NATIVE';
+    throw new Sam3ClipError(code, error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+/** Binary morphology with a k×k all-ones kernel, bit-exact with OpenCV 4.6 `cv::morphologyEx`. */
+export async function morphology(mask: Mask, options: MorphologyOptions): Promise<Mask> {
+  const { width, height, data } = checkMask(mask);
+  if (typeof options !== 'object' || options === null) throw invalid('options', `expected { op, k }, got ${describe(options)}`);
+  if (!MORPHOLOGY_OPS.includes(options.op))
+    throw invalid('op', `expected one of ${MORPHOLOGY_OPS.join(', ')}, got ${describe(options.op)}`);
+  const k = integer(options.k, 'k', 1, MAX_KERNEL);
+  const out = await call(() => native().morphology(data, width, height, options.op, k));
+  return { width, height, data: out };
+}
+
+/**
+ * SAM's mask post-processing (PyTorch bilinear, align_corners=False): L×L logits → S×S → crop to
+ * resizedHw → originalHw → > 0. Returns one mask per input mask; their `data` are views of one buffer.
+ */
+export async function postprocessMasks(lowres: Float32Array, geometry: MaskGeometry): Promise<Mask[]> {
+  if (!(lowres instanceof Float32Array)) throw invalid('lowres', `expected a Float32Array, got ${describe(lowres)}`);
+  if (typeof geometry !== 'object' || geometry === null) throw invalid('geometry', `expected an object, got ${describe(geometry)}`);
+  const numMasks = integer(geometry.numMasks, 'numMasks', 1, 4096);
+  const lowresSize = integer(geometry.lowresSize, 'lowresSize', 1, 4096);
+  const inputSize = integer(geometry.inputSize, 'inputSize', 1, 16384);
+  const [rh, rw] = pair(geometry.resizedHw, 'resizedHw', inputSize);
+  const [oh, ow] = pair(geometry.originalHw, 'originalHw', MAX_PIXELS);
+  if (numMasks * oh * ow > MAX_PIXELS) throw invalid('originalHw', `numMasks×height×width exceeds 2^31 bytes`);
+  const expected = numMasks * lowresSize * lowresSize;
+  if (lowres.length !== expected)
+    throw invalid('lowres', `expected numMasks×lowresSize² = ${expected} floats, got ${lowres.length}`);
+  const out = await call(() => native().postprocessMasks(lowres, numMasks, lowresSize, inputSize, rh, rw, oh, ow));
+  const plane = oh * ow;
+  return Array.from({ length: numMasks }, (_, i) => ({ width: ow, height: oh, data: out.subarray(i * plane, (i + 1) * plane) }));
+}
+
+/** Set-pixel count and [x, y, width, height] box (all zero for an empty mask). */
+export async function maskStats(mask: Mask): Promise<{ area: number; bbox: BBox }> {
+  const { width, height, data } = checkMask(mask);
+  return call(() => native().maskStats(data, width, height));
+}
+
+/** COCO uncompressed RLE of a mask. */
+export async function encodeRle(mask: Mask): Promise<CocoRle> {
+  const { width, height, data } = checkMask(mask);
+  const counts = await call(() => native().encodeRle(data, width, height));
+  return { size: [height, width], counts: Array.from(counts) };
+}
+
+/**
+ * RGB (HWC, uint8) → float32 [1, 3, size, size]: (pixel / 255 - mean) / std at the top left,
+ * zeros elsewhere (SAM's padding of a longest-side resize).
+ */
+export async function normalizeToNchw(rgb: Uint8Array, options: NormalizeOptions): Promise<Float32Array> {
+  if (!(rgb instanceof Uint8Array)) throw invalid('rgb', `expected a Uint8Array, got ${describe(rgb)}`);
+  if (typeof options !== 'object' || options === null) throw invalid('options', `expected an object, got ${describe(options)}`);
+  const size = integer(options.size, 'size', 1, 8192);
+  const width = integer(options.width, 'width', 1, size);
+  const height = integer(options.height, 'height', 1, size);
+  const mean = triple(options.mean, 'mean', false);
+  const std = triple(options.std, 'std', true);
+  if (rgb.length !== width * height * 3)
+    throw invalid('rgb', `expected width×height×3 = ${width * height * 3} bytes, got ${rgb.length}`);
+  return call(() => native().normalizeToNchw(rgb, width, height, size, mean, std));
+}

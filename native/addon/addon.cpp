@@ -1,0 +1,21 @@
+// Module entry: the exports of sam3clip.node.
+#include <napi.h>
+
+#include "bindings.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  using namespace sam3clip::addon;
+  exports.Set("version", Napi::String::New(env, SAM3CLIP_VERSION));
+  initCapabilities(env, exports);
+  initMaskBindings(env, exports);
+  initMorphology(env, exports);
+  initPostprocess(env, exports);
+  initPreprocess(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(sam3clip, Init)

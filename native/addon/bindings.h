@@ -1,0 +1,14 @@
+// Each binding area registers its exports on the module object.
+#pragma once
+
+#include <napi.h>
+
+namespace sam3clip::addon {
+
+void initCapabilities(Napi::Env env, Napi::Object exports);
+void initMaskBindings(Napi::Env env, Napi::Object exports);
+void initMorphology(Napi::Env env, Napi::Object exports);
+void initPostprocess(Napi::Env env, Napi::Object exports);
+void initPreprocess(Napi::Env env, Napi::Object exports);
+
+}  // namespace sam3clip::addon

@@ -1,0 +1,37 @@
+// normalizeToNchw(rgb, width, height, size, mean, std) → Promise<Float32Array> of 3 * size * size.
+#include <memory>
+
+#include "args.h"
+#include "bindings.h"
+#include "preprocess.h"
+#include "promise_worker.h"
+
+namespace sam3clip::addon {
+namespace {
+
+constexpr int kMaxInputSize = 8192;
+
+Napi::Value normalizeBinding(const Napi::CallbackInfo& info) {
+  return promiseOrReject(info, [&] {
+    const int size = integerArg(info, 3, "size", 1, kMaxInputSize);
+    const int width = integerArg(info, 1, "width", 1, size);
+    const int height = integerArg(info, 2, "height", 1, size);
+    const auto mean = tripleArg(info, 4, "mean", false);
+    const auto stdev = tripleArg(info, 5, "std", true);
+    auto rgb = std::make_shared<std::vector<uint8_t>>(
+        copyUint8Array(info, 0, "rgb", static_cast<uint64_t>(width) * height * 3));
+    auto output = Napi::Float32Array::New(info.Env(), static_cast<size_t>(3) * size * size);
+    float* out = output.Data();
+    return PromiseWorker::Start(
+        info.Env(), [=] { normalizeToNchw(rgb->data(), width, height, size, mean.data(), stdev.data(), out); },
+        [](Napi::Env, Napi::Value result) { return result; }, output);
+  });
+}
+
+}  // namespace
+
+void initPreprocess(Napi::Env env, Napi::Object exports) {
+  exports.Set("normalizeToNchw", Napi::Function::New(env, normalizeBinding, "normalizeToNchw"));
+}
+
+}  // namespace sam3clip::addon

@@ -1,0 +1,253 @@
+// Self-contained tests of native/core: each check prints what failed; the exit code is the
+// number of failed tests (capped), so CI sees any failure.
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "../core/mask_stats.h"
+#include "../core/morphology.h"
+#include "../core/morphology_reference.h"
+#include "../core/postprocess.h"
+#include "../core/preprocess.h"
+
+namespace {
+
+int failures = 0;
+
+#define CHECK(cond, ...)                                   \
+  do {                                                     \
+    if (!(cond)) {                                         \
+      std::printf("  FAIL %s:%d: ", __FILE__, __LINE__);   \
+      std::printf(__VA_ARGS__);                            \
+      std::printf("\n");                                   \
+      failures++;                                          \
+      return;                                              \
+    }                                                      \
+  } while (0)
+
+using namespace sam3clip;
+
+const char* opName(MorphOp op) {
+  switch (op) {
+    case MorphOp::Dilate: return "dilate";
+    case MorphOp::Erode: return "erode";
+    case MorphOp::Open: return "open";
+    case MorphOp::Close: return "close";
+  }
+  return "?";
+}
+
+// Masks of several textures: sparse noise, dense noise, blobs; set bytes are 1 or, sometimes, 255.
+std::vector<uint8_t> randomMask(std::mt19937& rng, int w, int h, int kind) {
+  std::vector<uint8_t> m(static_cast<size_t>(w) * h, 0);
+  std::uniform_real_distribution<double> u(0, 1);
+  const uint8_t on = (kind == 3) ? 255 : 1;
+  if (kind == 2) {
+    for (int b = 0; b < 1 + (w * h) / 200; b++) {
+      const double cx = u(rng) * w, cy = u(rng) * h, r = 0.5 + u(rng) * 6;
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+          if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r) m[static_cast<size_t>(y) * w + x] = on;
+    }
+    return m;
+  }
+  const double p = kind == 0 ? 0.1 : 0.6;
+  for (auto& v : m) v = u(rng) < p ? on : 0;
+  return m;
+}
+
+void testMorphologyMatchesReference() {
+  std::mt19937 rng(1234);
+  std::vector<std::pair<int, int>> sizes = {{1, 1}, {1, 7}, {7, 1}, {2, 3}, {5, 5}, {8, 8}, {63, 5}, {64, 4},
+                                            {65, 9}, {37, 53}, {128, 3}, {130, 17}, {200, 31}};
+  for (int i = 0; i < 12; i++) sizes.push_back({1 + static_cast<int>(rng() % 150), 1 + static_cast<int>(rng() % 40)});
+  const MorphOp ops[] = {MorphOp::Dilate, MorphOp::Erode, MorphOp::Open, MorphOp::Close};
+  int cases = 0;
+  for (auto [w, h] : sizes) {
+    for (int kind = 0; kind < 4; kind++) {
+      const auto mask = randomMask(rng, w, h, kind);
+      std::vector<int> ks = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+      if (w <= 20) ks.push_back(w + 3);  // a window wider than the mask
+      if (h <= 20) ks.push_back(h + 2);
+      if (w > 64 && kind == 2) ks.push_back(67);  // shifts that cross a whole packed word
+      for (int k : ks) {
+        for (MorphOp op : ops) {
+          std::vector<uint8_t> fast(mask.size()), ref(mask.size());
+          morphology(mask.data(), fast.data(), w, h, op, k);
+          morphologyReference(mask.data(), ref.data(), w, h, op, k);
+          size_t bad = 0;
+          for (size_t i = 0; i < fast.size(); i++) bad += fast[i] != ref[i];
+          CHECK(bad == 0, "%s k=%d on %dx%d (texture %d): %zu pixels differ", opName(op), k, w, h, kind, bad);
+          cases++;
+        }
+      }
+    }
+  }
+  // In place (src == dst) must work too.
+  auto mask = randomMask(rng, 70, 20, 1);
+  std::vector<uint8_t> ref(mask.size());
+  morphologyReference(mask.data(), ref.data(), 70, 20, MorphOp::Close, 5);
+  morphology(mask.data(), mask.data(), 70, 20, MorphOp::Close, 5);
+  CHECK(mask == ref, "in-place close differs");
+  std::printf("  %d morphology cases\n", cases);
+}
+
+void testParseMorphOp() {
+  MorphOp op;
+  CHECK(parseMorphOp("close", op) && op == MorphOp::Close, "close");
+  CHECK(parseMorphOp("open", op) && op == MorphOp::Open, "open");
+  CHECK(!parseMorphOp("Close", op) && !parseMorphOp("", op) && !parseMorphOp("gradient", op), "unknown names");
+}
+
+// F.interpolate(bilinear, align_corners=False) in double, from the definition.
+std::vector<double> bilinearDouble(const std::vector<double>& src, int sh, int sw, int dh, int dw) {
+  std::vector<double> out(static_cast<size_t>(dh) * dw);
+  auto axis = [](int d, int in, int outSize, int& i0, int& i1, double& t) {
+    double s = (d + 0.5) * in / outSize - 0.5;
+    if (s < 0) s = 0;
+    i0 = std::min(static_cast<int>(std::floor(s)), in - 1);
+    i1 = std::min(i0 + 1, in - 1);
+    t = s - i0;
+  };
+  for (int y = 0; y < dh; y++) {
+    int y0, y1;
+    double ty;
+    axis(y, sh, dh, y0, y1, ty);
+    for (int x = 0; x < dw; x++) {
+      int x0, x1;
+      double tx;
+      axis(x, sw, dw, x0, x1, tx);
+      const double top = src[y0 * sw + x0] * (1 - tx) + src[y0 * sw + x1] * tx;
+      const double bottom = src[y1 * sw + x0] * (1 - tx) + src[y1 * sw + x1] * tx;
+      out[static_cast<size_t>(y) * dw + x] = top * (1 - ty) + bottom * ty;
+    }
+  }
+  return out;
+}
+
+void testPostprocessMatchesReference() {
+  std::mt19937 rng(99);
+  std::normal_distribution<float> logit(0.0f, 4.0f);
+  const MaskGeometry cases[] = {
+      {2, 16, 64, 64, 64, 37, 53},  {1, 16, 64, 45, 64, 37, 53},   {2, 16, 64, 64, 14, 90, 20},
+      {1, 64, 256, 256, 256, 1, 1}, {1, 72, 288, 288, 288, 300, 451}, {1, 256, 1008, 756, 1008, 480, 640},
+      {1, 32, 128, 128, 96, 128, 96}, {1, 8, 8, 8, 8, 8, 8},         {1, 16, 64, 3, 64, 2, 100},
+  };
+  for (const MaskGeometry& g : cases) {
+    const int L = g.lowresSize;
+    std::vector<float> logits(static_cast<size_t>(g.numMasks) * L * L);
+    // Smooth-ish fields (low-res logits are smooth in practice) plus noise.
+    const float fx = 0.05f + (rng() % 100) * 0.003f, fy = 0.04f + (rng() % 100) * 0.002f;
+    for (int m = 0; m < g.numMasks; m++)
+      for (int y = 0; y < L; y++)
+        for (int x = 0; x < L; x++)
+          logits[(static_cast<size_t>(m) * L + y) * L + x] = 6.0f * std::sin(fx * x * (m + 1)) * std::cos(fy * y) + 0.5f * logit(rng);
+    const size_t plane = static_cast<size_t>(g.originalH) * g.originalW;
+    std::vector<uint8_t> got(g.numMasks * plane);
+    postprocessMasks(logits.data(), g, got.data());
+    size_t total = 0, agree = 0, clearWrong = 0;
+    for (int m = 0; m < g.numMasks; m++) {
+      std::vector<double> src(logits.begin() + m * L * L, logits.begin() + (m + 1) * L * L);
+      const auto full = bilinearDouble(src, L, L, g.inputSize, g.inputSize);
+      std::vector<double> crop(static_cast<size_t>(g.resizedH) * g.resizedW);
+      for (int y = 0; y < g.resizedH; y++)
+        for (int x = 0; x < g.resizedW; x++) crop[y * g.resizedW + x] = full[static_cast<size_t>(y) * g.inputSize + x];
+      const auto up = bilinearDouble(crop, g.resizedH, g.resizedW, g.originalH, g.originalW);
+      for (size_t i = 0; i < plane; i++) {
+        const uint8_t want = up[i] > 0;
+        total++;
+        agree += got[m * plane + i] == want;
+        if (std::fabs(up[i]) > 1e-3 && got[m * plane + i] != want) clearWrong++;
+      }
+    }
+    CHECK(clearWrong == 0, "L=%d S=%d %dx%d→%dx%d: %zu clear pixels wrong", L, g.inputSize, g.resizedH, g.resizedW,
+          g.originalH, g.originalW, clearWrong);
+    CHECK(agree * 10000 >= total * 9999, "agreement %zu/%zu", agree, total);
+  }
+}
+
+void testStats() {
+  const std::vector<uint8_t> empty(12, 0);
+  MaskStats s = maskStats(empty.data(), 4, 3);
+  CHECK(s.area == 0 && s.bbox[0] == 0 && s.bbox[1] == 0 && s.bbox[2] == 0 && s.bbox[3] == 0, "empty mask");
+  // 5×4 with set pixels at (1,1), (3,1), (2,2)
+  std::vector<uint8_t> m(20, 0);
+  m[1 * 5 + 1] = m[1 * 5 + 3] = m[2 * 5 + 2] = 1;
+  s = maskStats(m.data(), 5, 4);
+  CHECK(s.area == 3, "area %llu", static_cast<unsigned long long>(s.area));
+  CHECK(s.bbox[0] == 1 && s.bbox[1] == 1 && s.bbox[2] == 3 && s.bbox[3] == 2, "bbox %d %d %d %d", s.bbox[0], s.bbox[1],
+        s.bbox[2], s.bbox[3]);
+  const std::vector<uint8_t> full(6, 1);
+  s = maskStats(full.data(), 3, 2);
+  CHECK(s.area == 6 && s.bbox[2] == 3 && s.bbox[3] == 2, "full mask");
+}
+
+void testRle() {
+  // 3 wide, 2 high: rows [0 1 1] [0 0 1] → columns (0,0) (1,0) (1,1) → 0 0 1 0 1 1.
+  const std::vector<uint8_t> m = {0, 1, 1, 0, 0, 1};
+  auto counts = encodeRle(m.data(), 3, 2);
+  CHECK((counts == std::vector<uint32_t>{2, 1, 1, 2}), "small mask counts");
+  const std::vector<uint8_t> startsSet = {1, 1, 0, 0};  // 2×2: columns (1,0) (1,0)
+  counts = encodeRle(startsSet.data(), 2, 2);
+  CHECK((counts == std::vector<uint32_t>{0, 1, 1, 1, 1}), "leading zero count");
+  const std::vector<uint8_t> zeros(6, 0);
+  counts = encodeRle(zeros.data(), 3, 2);
+  CHECK((counts == std::vector<uint32_t>{6}), "empty mask");
+
+  std::mt19937 rng(7);
+  for (int t = 0; t < 20; t++) {
+    const int w = 1 + rng() % 50, h = 1 + rng() % 50;
+    const auto mask = randomMask(rng, w, h, t % 3);
+    counts = encodeRle(mask.data(), w, h);
+    std::vector<uint8_t> back(mask.size(), 0);
+    size_t pos = 0;
+    for (size_t i = 0; i < counts.size(); i++)
+      for (uint32_t j = 0; j < counts[i]; j++, pos++)
+        if (pos < back.size()) back[(pos % h) * w + pos / h] = i % 2;
+    CHECK(pos == mask.size(), "counts sum %zu != %zu", pos, mask.size());
+    for (size_t i = 0; i < mask.size(); i++) CHECK(back[i] == (mask[i] != 0), "round trip pixel %zu", i);
+  }
+}
+
+void testNormalize() {
+  const int w = 3, h = 2, size = 4;
+  std::vector<uint8_t> rgb(w * h * 3);
+  for (size_t i = 0; i < rgb.size(); i++) rgb[i] = static_cast<uint8_t>(i * 13);
+  const float mean[3] = {0.485f, 0.456f, 0.406f}, stdv[3] = {0.229f, 0.224f, 0.225f};
+  std::vector<float> out(3 * size * size, 123.0f);
+  normalizeToNchw(rgb.data(), w, h, size, mean, stdv, out.data());
+  for (int c = 0; c < 3; c++)
+    for (int y = 0; y < size; y++)
+      for (int x = 0; x < size; x++) {
+        const float got = out[(c * size + y) * size + x];
+        const float want = (x < w && y < h) ? (rgb[(y * w + x) * 3 + c] / 255.0f - mean[c]) / stdv[c] : 0.0f;
+        CHECK(got == want, "c=%d x=%d y=%d: %g != %g", c, x, y, got, want);
+      }
+}
+
+}  // namespace
+
+int main() {
+  const std::pair<const char*, std::function<void()>> tests[] = {
+      {"morphology matches the reference", testMorphologyMatchesReference},
+      {"morphology op names", testParseMorphOp},
+      {"postprocess matches a double-precision reference", testPostprocessMatchesReference},
+      {"mask stats", testStats},
+      {"COCO RLE", testRle},
+      {"normalize to NCHW", testNormalize},
+  };
+  int failedTests = 0;
+  for (const auto& [name, fn] : tests) {
+    const int before = failures;
+    fn();
+    const bool ok = failures == before;
+    failedTests += !ok;
+    std::printf("%s %s\n", ok ? "ok  " : "FAIL", name);
+  }
+  std::printf("%d test(s) failed\n", failedTests);
+  return failedTests > 0 ? 1 : 0;
+}
