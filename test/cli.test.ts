@@ -52,7 +52,7 @@ describe('sam3clip CLI', () => {
     const json = JSON.parse(r.stdout);
     expect(json.results).toHaveLength(2);
     expect(json.files).toEqual([path.join(work, 'm-1.png'), path.join(work, 'm-2.png'), overlay]);
-    const { data } = await sharp(path.join(work, 'm-1.png')).raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(path.join(work, 'm-1.png')).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
     // Decode the column-major RLE and compare with the PNG.
     const { counts, size } = json.results[0].rle;
     expect(size).toEqual([48, 64]);

@@ -12,8 +12,9 @@ const mask = (w: number, h: number, on: (x: number, y: number) => boolean) => {
 describe('mask and overlay rendering', () => {
   it('maskToPng round-trips to 0/255 grayscale', async () => {
     const m = mask(7, 5, (x, y) => (x + y) % 3 === 0);
-    const { data, info } = await sharp(await maskToPng(m)).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(await maskToPng(m)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height, info.channels]).toEqual([7, 5, 1]);
+    expect((await sharp(await maskToPng(m)).metadata()).channels).toBe(1);
     expect(Array.from(data)).toEqual(Array.from(m.data, (v) => v * 255));
   });
 
