@@ -33,14 +33,17 @@ export function bilinear(src: Float64Array, sh: number, sw: number, dh: number, 
   return out;
 }
 
-/** low-res logits (m×m) → S×S → crop → original → > 0. */
+/** Exact-arithmetic zeros: float32 and float64 may round them to either sign, so either answer is right. */
+export const TIE_EPSILON = 1e-7;
+
+/** low-res logits (m×m) → S×S → crop → original → > 0; `ties` marks pixels whose value is ~0. */
 export function referencePostprocess(
   logits: Float64Array,
   m: number,
   S: number,
   resizedHw: [number, number],
   originalHw: [number, number],
-): RefMask {
+): RefMask & { ties: Uint8Array } {
   const full = bilinear(logits, m, m, S, S);
   const [rh, rw] = resizedHw;
   const crop = new Float64Array(rh * rw);
@@ -48,8 +51,12 @@ export function referencePostprocess(
   const [oh, ow] = originalHw;
   const up = bilinear(crop, rh, rw, oh, ow);
   const data = new Uint8Array(oh * ow);
-  for (let i = 0; i < data.length; i++) data[i] = up[i]! > 0 ? 1 : 0;
-  return { width: ow, height: oh, data };
+  const ties = new Uint8Array(oh * ow);
+  for (let i = 0; i < data.length; i++) {
+    data[i] = up[i]! > 0 ? 1 : 0;
+    ties[i] = Math.abs(up[i]!) < TIE_EPSILON ? 1 : 0;
+  }
+  return { width: ow, height: oh, data, ties };
 }
 
 function window(mask: RefMask, k: number, pick: 'max' | 'min'): RefMask {
