@@ -5,10 +5,13 @@ import { writeFixturePackage } from '../../scripts/fixtures/fixture-models.js';
 
 export type Variant = 'stretch' | 'longest-side';
 
+const made: string[] = [];
+process.once('exit', () => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 /** A temporary folder removed when the test process ends. */
 export function tempDir(prefix = 'sam3clip-test-'): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  made.push(dir);
   return dir;
 }
 
