@@ -1,11 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sharedFile } from './support/packages.js';
 import { morphology, type Mask, type MorphologyOp } from '../dist/ops.js';
 
-const CASES = path.resolve(__dirname, '../../shared/morphology/opencv-cases.json');
-const haveShared = existsSync(CASES);
-if (!haveShared) console.warn(`[ops-morphology.test] ${CASES} is absent: the OpenCV reference cases are skipped`);
+const { file: CASES, present: haveShared } = sharedFile('morphology/opencv-cases.json', 'the OpenCV reference cases');
 
 interface MorphologyCase {
   name: string;

@@ -1,12 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sharedFile } from './support/packages.js';
 import { postprocessMasks } from '../dist/ops.js';
 import { referencePostprocess } from './support/reference-masks.js';
 
-const CASES = path.resolve(__dirname, '../../shared/postprocess/pytorch-cases.json');
-const haveShared = existsSync(CASES);
-if (!haveShared) console.warn(`[ops-postprocess.test] ${CASES} is absent: the PyTorch reference cases are skipped`);
+const { file: CASES, present: haveShared } = sharedFile('postprocess/pytorch-cases.json', 'the PyTorch reference cases');
 
 interface PostprocessCase {
   name: string;

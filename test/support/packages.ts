@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFixturePackage } from '../../scripts/fixtures/fixture-models.js';
@@ -23,3 +23,11 @@ export async function makePackage(variant: Variant, options: { slowdown?: number
 }
 
 export const SHARED = path.resolve(__dirname, '../../../shared');
+
+/** A file under ../shared, and whether it is there; warns once when absent so the skip says why. */
+export function sharedFile(relative: string, what: string): { file: string; present: boolean } {
+  const file = path.join(SHARED, relative);
+  const present = existsSync(file);
+  if (!present) console.warn(`${file} is absent: ${what} are skipped`);
+  return { file, present };
+}
