@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedFile } from './support/packages.js';
 import { morphology, type Mask, type MorphologyOp } from '../dist/ops.js';
