@@ -1,6 +1,6 @@
 /**
  * Loads the native addon (build/Release/sam3clip.node, or prebuilds/<platform>-<arch>/ from
- * `npm run prebuild`) and declares its exports. The addon re-validates every argument; the
+ * `npm run prebuilds`) and declares its exports. The addon re-validates every argument; the
  * friendly checks and option objects live in ops.ts.
  */
 import path from 'node:path';
