@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * sam3clip command line: segment, info, tokenize. Exit code 0 on success, 1 on a coded error
+ * sam3clip command line: segment, info, tokenize, serve. Exit code 0 on success, 1 on a coded error
  * (printed as "error E_CODE: message"), 2 on a usage error.
  */
 import { runCli } from './run-cli.js';

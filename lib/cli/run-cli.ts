@@ -4,12 +4,14 @@ import { Sam3ClipError } from '../errors.js';
 import { segmentCommand } from './segment-command.js';
 import { infoCommand } from './info-command.js';
 import { tokenizeCommand } from './tokenize-command.js';
+import { serveCommand } from './serve-command.js';
 
 export const USAGE = `Usage:
   sam3clip segment <image> <prompt...> [--models dir] [--threshold 0.5] [--smoothness 3]
                    [--negative text]... [--out mask.png] [--overlay out.jpg] [--json]
                    [--backend auto|cpu|tensorrt] [--threads n]
   sam3clip info [--models dir]
+  sam3clip serve [--port 7860] [--host 127.0.0.1] [--models dir] [--backend auto|cpu|tensorrt]
   sam3clip tokenize --tokenizer <tokenizer.json> [--context-length 77] <text...>
 
 The model package folder defaults to $SAM3CLIP_MODELS.
@@ -48,6 +50,8 @@ function parse(argv: string[]) {
       threads: { type: 'string' },
       tokenizer: { type: 'string' },
       'context-length': { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -74,6 +78,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         return 0;
       case 'info':
         await infoCommand(args.values, io);
+        return 0;
+      case 'serve':
+        await serveCommand(args.values, io);
         return 0;
       case 'tokenize':
         await tokenizeCommand(rest, args.values, io);

@@ -1,0 +1,137 @@
+/** Hand-written OpenAPI 3.1 description of the HTTP API, served at /api/openapi.json. */
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+
+const imageField = { type: 'string', format: 'binary', description: 'An image file (PNG, JPEG, WebP, …)' };
+
+export const OPENAPI = {
+  openapi: '3.1.0',
+  info: { title: 'sam3clip', version: '0.1.0', description: 'Text-prompted image segmentation.' },
+  paths: {
+    '/api/health': {
+      get: {
+        summary: 'Model load state',
+        responses: { '200': { description: 'Load state', content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } } } },
+      },
+    },
+    '/api/embed': {
+      post: {
+        summary: 'Encode an image once; segment it later by id',
+        requestBody: {
+          required: true,
+          content: { 'multipart/form-data': { schema: { type: 'object', required: ['image'], properties: { image: imageField } } } },
+        },
+        responses: {
+          '200': {
+            description: 'Embedding id',
+            content: {
+              'application/json': {
+                schema: { type: 'object', required: ['id'], properties: { id: { type: 'string' }, width: { type: 'integer' }, height: { type: 'integer' } } },
+              },
+            },
+          },
+          '400': error('Bad request or empty image'),
+          '413': error('Upload or image too large'),
+          '415': error('Body is not multipart/form-data'),
+          '422': error('Not a readable image'),
+          '429': error('Queue full (Retry-After)'),
+          '503': error('Models loading (Retry-After), failed to load, or timed out'),
+        },
+      },
+    },
+    '/api/segment': {
+      post: {
+        summary: 'Segment the objects named by text prompts',
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                required: ['prompt'],
+                properties: {
+                  image: imageField,
+                  imageId: { type: 'string', description: 'An id from /api/embed, instead of image' },
+                  prompt: {
+                    type: 'array',
+                    items: { type: 'string' },
+                    description: 'Repeatable; comma or newline separated. "X but not Y" adds Y as a negative prompt.',
+                  },
+                  negative: { type: 'array', items: { type: 'string' }, description: 'Repeatable; comma or newline separated.' },
+                  threshold: { type: 'number', minimum: 0.1, maximum: 0.9, default: 0.5 },
+                  smoothness: { type: 'integer', minimum: 1, maximum: 5, default: 3 },
+                  png: { type: 'string', enum: ['0', '1'], description: '1 adds base64 PNG masks' },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': { description: 'One result per prompt', content: { 'application/json': { schema: { $ref: '#/components/schemas/SegmentResponse' } } } },
+          '400': error('Bad option, prompt, multipart body or empty image'),
+          '404': error('Unknown imageId (E_UNKNOWN_IMAGE)'),
+          '413': error('Upload or image too large'),
+          '415': error('Body is not multipart/form-data'),
+          '422': error('Not a readable image'),
+          '429': error('Queue full (Retry-After)'),
+          '503': error('Models loading (Retry-After), failed to load, or timed out'),
+        },
+      },
+    },
+    '/api/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 document' } } } },
+  },
+  components: {
+    schemas: {
+      Error: {
+        type: 'object',
+        required: ['error'],
+        properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+      },
+      Health: {
+        type: 'object',
+        required: ['status', 'progress', 'backend'],
+        properties: {
+          status: { enum: ['loading', 'ready', 'error'] },
+          progress: {
+            type: 'object',
+            properties: { stage: { type: 'string' }, loaded: { type: 'integer' }, total: { type: 'integer' } },
+          },
+          backend: { type: ['string', 'null'], enum: ['cpu', 'tensorrt', null] },
+          error: { $ref: '#/components/schemas/Error/properties/error' },
+        },
+      },
+      Rle: {
+        type: 'object',
+        description: 'COCO run-length encoding, column-major, starting with a run of zeros',
+        properties: { size: { type: 'array', items: { type: 'integer' }, description: '[height, width]' }, counts: { type: 'array', items: { type: 'integer' } } },
+      },
+      SegmentResponse: {
+        type: 'object',
+        properties: {
+          imageId: { type: 'string' },
+          width: { type: 'integer' },
+          height: { type: 'integer' },
+          timings: { type: 'object', additionalProperties: true },
+          results: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                prompt: { type: 'string' },
+                score: { type: 'number' },
+                passedThreshold: { type: 'boolean' },
+                candidates: { type: 'array', items: { type: 'object', properties: { iou: { type: 'number' } } } },
+                bbox: { type: 'array', items: { type: 'integer' }, description: '[x, y, width, height]' },
+                area: { type: 'integer' },
+                rle: { $ref: '#/components/schemas/Rle' },
+                png: { type: 'string', contentEncoding: 'base64', contentMediaType: 'image/png' },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;

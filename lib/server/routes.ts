@@ -1,0 +1,158 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isSam3ClipError } from '../errors.js';
+import type { ImageEmbedding } from '../image-embedding.js';
+import type { LruCache } from '../lru.js';
+import { encodeRle } from '../ops.js';
+import { resolvePrompts, resolveSegmentOptions, type StageTimings } from '../options.js';
+import { maskToPng } from '../render.js';
+import type { Segmenter } from '../segmenter.js';
+import { HttpError, sendJson } from './http-errors.js';
+import type { Limiter } from './limiter.js';
+import type { LoadState } from './load-state.js';
+import { readMultipart, type MultipartForm } from './multipart.js';
+import { OPENAPI } from './openapi.js';
+import { parsePrompts } from './prompts.js';
+import { PAGE_PATHS, servePage } from './static-page.js';
+
+export interface ServerContext {
+  segmenter: Segmenter;
+  load: LoadState;
+  limiter: Limiter;
+  embeddings: LruCache<string, ImageEmbedding>;
+  maxUploadBytes: number;
+  requestTimeoutMs: number;
+}
+
+type Handler = (ctx: ServerContext, req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
+  '/api/health': { GET: health },
+  '/api/openapi.json': { GET: async (_ctx, _req, res) => sendJson(res, 200, OPENAPI) },
+  '/api/embed': { POST: embed },
+  '/api/segment': { POST: segment },
+  ...Object.fromEntries(PAGE_PATHS.map((p) => [p, { GET: servePage, HEAD: servePage }])),
+};
+
+/** Finds the handler for a request; paths are only ever looked up here, never on disk. */
+export function route(req: IncomingMessage): Handler {
+  const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const methods = ROUTES[pathname];
+  if (!methods)
+    return async () => {
+      throw new HttpError(404, 'E_NOT_FOUND', `No route ${pathname}`);
+    };
+  const handler = methods[req.method ?? 'GET'];
+  if (!handler) {
+    const allow = Object.keys(methods).join(', ');
+    return async () => {
+      throw new HttpError(405, 'E_METHOD_NOT_ALLOWED', `${pathname} accepts ${allow}`, { allow });
+    };
+  }
+  return handler;
+}
+
+async function health(ctx: ServerContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { status, progress, error } = ctx.load;
+  sendJson(res, 200, {
+    status,
+    progress,
+    backend: ctx.segmenter.backendInfo?.name ?? null,
+    ...(error ? { error: { code: error.code, message: error.message } } : {}),
+  });
+}
+
+/**
+ * Runs model work under the concurrency limit with a deadline. The deadline also covers time spent
+ * waiting in the queue, and a client that hangs up cancels its work too.
+ */
+async function withDeadline<T>(ctx: ServerContext, res: ServerResponse, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  ctx.load.assertReady();
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new HttpError(503, 'E_TIMEOUT', `Request took longer than ${ctx.requestTimeoutMs} ms`)), ctx.requestTimeoutMs);
+  const onClose = () => {
+    if (!res.writableFinished) controller.abort(new HttpError(499, 'E_ABORTED', 'Client closed the connection'));
+  };
+  res.once('close', onClose);
+  try {
+    return await ctx.limiter.run(() => work(controller.signal), controller.signal);
+  } catch (error) {
+    // The library reports aborts as E_ABORTED; surface the reason we aborted for instead.
+    if (controller.signal.aborted && (isSam3ClipError(error) || error === controller.signal.reason)) throw controller.signal.reason;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    res.off('close', onClose);
+  }
+}
+
+function requireImage(form: MultipartForm): Buffer {
+  if (!form.image) throw new HttpError(400, 'E_INVALID_OPTION', 'Send the image as a file in the field "image"');
+  return form.image;
+}
+
+async function embedImage(ctx: ServerContext, image: Buffer, signal: AbortSignal, timings?: StageTimings): Promise<ImageEmbedding> {
+  const embedding = await ctx.segmenter.embed(image, { signal, ...(timings ? { timings } : {}) });
+  ctx.embeddings.set(embedding.key, embedding);
+  return embedding;
+}
+
+async function embed(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const form = await readMultipart(req, ctx.maxUploadBytes);
+  const image = requireImage(form);
+  const embedding = await withDeadline(ctx, res, (signal) => embedImage(ctx, image, signal));
+  sendJson(res, 200, { id: embedding.key, width: embedding.width, height: embedding.height });
+}
+
+/** A numeric form field; range checks are left to the library so the messages match its API. */
+function numberField(form: MultipartForm, name: string): number | undefined {
+  const raw = form.fields.get(name)?.at(-1);
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n)) throw new HttpError(400, 'E_INVALID_OPTION', `${name} must be a number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+async function segment(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const form = await readMultipart(req, ctx.maxUploadBytes);
+  const { prompts, negative } = parsePrompts(form.fields.get('prompt') ?? [], form.fields.get('negative') ?? []);
+  const threshold = numberField(form, 'threshold');
+  const smoothness = numberField(form, 'smoothness');
+  const wantPng = ['1', 'true'].includes(form.fields.get('png')?.at(-1) ?? '');
+  // Checked before any model work so a typo costs no encoder run and no queue slot.
+  resolvePrompts(prompts);
+  resolveSegmentOptions({ negative, ...(threshold !== undefined ? { threshold } : {}), ...(smoothness !== undefined ? { smoothness } : {}) });
+  const imageId = form.fields.get('imageId')?.at(-1);
+  let cached: ImageEmbedding | undefined;
+  if (!form.image) {
+    if (!imageId) throw new HttpError(400, 'E_INVALID_OPTION', 'Send an image file in "image" or an embedding id in "imageId"');
+    cached = ctx.embeddings.get(imageId);
+    if (!cached || cached.disposed) throw new HttpError(404, 'E_UNKNOWN_IMAGE', `No embedding ${imageId}; POST the image to /api/embed again`);
+  }
+
+  const timings: StageTimings = {};
+  const { embedding, results } = await withDeadline(ctx, res, async (signal) => {
+    const embedding = cached ?? (await embedImage(ctx, form.image!, signal, timings));
+    const results = await ctx.segmenter.segment(embedding, prompts, {
+      negative,
+      signal,
+      timings,
+      ...(threshold !== undefined ? { threshold } : {}),
+      ...(smoothness !== undefined ? { smoothness } : {}),
+    });
+    return { embedding, results };
+  });
+
+  const json = await Promise.all(
+    results.map(async (r) => ({
+      prompt: r.prompt,
+      score: r.score,
+      passedThreshold: r.passedThreshold,
+      candidates: r.candidates,
+      bbox: r.bbox,
+      area: r.area,
+      rle: await encodeRle(r.mask),
+      ...(wantPng ? { png: (await maskToPng(r.mask)).toString('base64') } : {}),
+    })),
+  );
+  sendJson(res, 200, { results: json, imageId: embedding.key, width: embedding.width, height: embedding.height, timings });
+}
