@@ -13,3 +13,5 @@ export { capabilities } from './native.js';
 export { loadModelPackage, validateManifest } from './model/manifest.js';
 export type { ModelManifest } from './model/manifest-types.js';
 export { PromptTokenizer } from './tokenizer.js';
+export { resultToJson } from './result-json.js';
+export type { SegmentResultJson } from './result-json.js';

@@ -32,27 +32,8 @@ STATE_DIR="${SAM3CLIP_STATE_DIR:-$REPO_ROOT}"
 PID_FILE="$STATE_DIR/run/sam3clip-$PORT.pid"
 MARKER="${SAM3CLIP_SERVER_MARKER:-dist/cli/main.js}"
 
-# kill -0 also succeeds for zombies, which linger when the reaping parent is not a real init;
-# a zombie holds no port and must count as gone.
-is_alive() {
-  local pid="$1" state=""
-  kill -0 "$pid" 2>/dev/null || return 1
-  if [[ -r "/proc/$pid/stat" ]]; then
-    state="$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -c1)" || true
-  else
-    state="$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" || true
-  fi
-  [[ -n "$state" && "$state" != "Z" ]]
-}
-
-cmdline_of() {
-  local pid="$1"
-  if [[ -r "/proc/$pid/cmdline" ]]; then
-    tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null || true
-  else
-    ps -o args= -p "$pid" 2>/dev/null || true
-  fi
-}
+# shellcheck source=server-process.sh
+source "$REPO_ROOT/scripts/server-process.sh"
 
 if [[ ! -f "$PID_FILE" ]]; then
   echo "sam3clip is not running on port $PORT (no pidfile at $PID_FILE)"
@@ -74,23 +55,7 @@ if [[ -z "$CMD" || "$CMD" != *"$MARKER"* ]]; then
   exit 0
 fi
 
-kill -TERM "$PID" 2>/dev/null || true
-for (( i = 0; i < 50; i++ )); do
-  is_alive "$PID" || break
-  sleep 0.2
-done
-if is_alive "$PID"; then
-  echo "pid $PID ignored SIGTERM for 10 s; sending SIGKILL"
-  kill -KILL "$PID" 2>/dev/null || true
-  for (( i = 0; i < 25; i++ )); do
-    is_alive "$PID" || break
-    sleep 0.2
-  done
-fi
-if is_alive "$PID"; then
-  echo "stop.sh: pid $PID is still alive after SIGKILL" >&2
-  exit 1
-fi
+stop_pid "$PID" || exit 1
 
 rm -f "$PID_FILE"
 echo "Stopped sam3clip server on port $PORT (pid $PID)"

@@ -27,7 +27,7 @@ async function pollHealth() {
     const health = await api('/api/health');
     if (health.status === 'ready') {
       state.ready = true;
-      $('status').textContent = `Ready (${health.backend?.name ?? 'cpu'} backend)`;
+      $('status').textContent = `Ready (${health.backend} backend)`;
       updateButton();
       return;
     }

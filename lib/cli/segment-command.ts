@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { createSegmenter } from '../segmenter.js';
 import { maskToPng, renderOverlay } from '../render.js';
-import { encodeRle } from '../ops.js';
+import { resultToJson } from '../result-json.js';
 import type { BackendChoice } from '../options.js';
 import { numberFlag, UsageError, type CliIo, type ParsedArgs } from './run-cli.js';
 
@@ -43,18 +43,7 @@ export async function segmentCommand(positionals: string[], flags: ParsedArgs['v
       written.push(flags.overlay);
     }
     if (flags.json) {
-      const json = await Promise.all(
-        results.map(async (r) => ({
-          prompt: r.prompt,
-          score: r.score,
-          passedThreshold: r.passedThreshold,
-          candidateIndex: r.candidateIndex,
-          candidates: r.candidates,
-          area: r.area,
-          bbox: r.bbox,
-          rle: await encodeRle(r.mask),
-        })),
-      );
+      const json = await Promise.all(results.map((r) => resultToJson(r)));
       io.out(`${JSON.stringify({ backend: segmenter.backendInfo, results: json, files: written })}\n`);
     } else {
       for (const r of results) {

@@ -122,6 +122,7 @@ export const OPENAPI = {
                 prompt: { type: 'string' },
                 score: { type: 'number' },
                 passedThreshold: { type: 'boolean' },
+                candidateIndex: { type: 'integer' },
                 candidates: { type: 'array', items: { type: 'object', properties: { iou: { type: 'number' } } } },
                 bbox: { type: 'array', items: { type: 'integer' }, description: '[x, y, width, height]' },
                 area: { type: 'integer' },

@@ -2,9 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isSam3ClipError } from '../errors.js';
 import type { ImageEmbedding } from '../image-embedding.js';
 import type { LruCache } from '../lru.js';
-import { encodeRle } from '../ops.js';
+import { resultToJson } from '../result-json.js';
 import { resolvePrompts, resolveSegmentOptions, type StageTimings } from '../options.js';
-import { maskToPng } from '../render.js';
 import type { Segmenter } from '../segmenter.js';
 import { HttpError, sendJson } from './http-errors.js';
 import type { Limiter } from './limiter.js';
@@ -142,17 +141,7 @@ async function segment(ctx: ServerContext, req: IncomingMessage, res: ServerResp
     return { embedding, results };
   });
 
-  const json = await Promise.all(
-    results.map(async (r) => ({
-      prompt: r.prompt,
-      score: r.score,
-      passedThreshold: r.passedThreshold,
-      candidates: r.candidates,
-      bbox: r.bbox,
-      area: r.area,
-      rle: await encodeRle(r.mask),
-      ...(wantPng ? { png: (await maskToPng(r.mask)).toString('base64') } : {}),
-    })),
-  );
+  const json = await Promise.all(results.map((r) => resultToJson(r, { png: wantPng })));
+
   sendJson(res, 200, { results: json, imageId: embedding.key, width: embedding.width, height: embedding.height, timings });
 }
