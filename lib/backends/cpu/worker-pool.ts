@@ -12,7 +12,14 @@ interface PoolWorker {
   worker: Worker;
   pending: Map<number, Pending>;
   dead?: Error;
+  /** Settles when a replacement worker has reloaded the graphs (at once for the first workers). */
+  ready: Promise<void>;
+  /** Called when the last request in flight settles (close() waits for it). */
+  onIdle?: () => void;
 }
+
+/** Replacements after crashes, per pool, before a dead worker stays dead (a crash loop is a bug to report). */
+const MAX_RESPAWNS = 8;
 
 /**
  * A small pool of ONNX Runtime worker threads. Every worker holds every session; a request goes to
@@ -22,22 +29,28 @@ export class WorkerPool {
   private readonly workers: PoolWorker[] = [];
   private nextId = 1;
   private closed = false;
+  private respawns = 0;
+  /** Every load sent so far, replayed into a worker that replaces a crashed one. */
+  private readonly loads: RequestBody[] = [];
+  private readonly script = path.join(__dirname, 'ort-worker.js');
 
   constructor(size: number) {
-    const script = path.join(__dirname, 'ort-worker.js');
-    for (let i = 0; i < size; i++) this.workers.push(this.spawn(script));
+    for (let i = 0; i < size; i++) this.workers.push(this.spawn());
   }
 
   get size(): number {
     return this.workers.length;
   }
 
-  private spawn(script: string): PoolWorker {
-    const entry: PoolWorker = { worker: new Worker(script), pending: new Map() };
+  private spawn(): PoolWorker {
+    const entry: PoolWorker = { worker: new Worker(this.script), pending: new Map(), ready: Promise.resolve() };
     const fail = (error: Error) => {
-      entry.dead ??= error;
+      if (entry.dead) return;
+      entry.dead = error;
       for (const p of entry.pending.values()) p.reject(error);
       entry.pending.clear();
+      // The requests in flight fail; the segmenter stays usable with a fresh worker.
+      if (!this.closed) this.replace(entry);
     };
     entry.worker.on('message', (response: WorkerResponse) => {
       const pending = entry.pending.get(response.id);
@@ -56,7 +69,26 @@ export class WorkerPool {
     return entry;
   }
 
-  private send(entry: PoolWorker, request: RequestBody, transfer: ArrayBuffer[]): Promise<WorkerResponse> {
+  private replace(entry: PoolWorker): void {
+    const index = this.workers.indexOf(entry);
+    if (index < 0 || this.respawns >= MAX_RESPAWNS) return;
+    this.respawns++;
+    void entry.worker.terminate();
+    const fresh = this.spawn();
+    fresh.ready = (async () => {
+      for (const load of this.loads) await this.post(fresh, load, []);
+    })();
+    fresh.ready.catch(() => {});
+    this.workers[index] = fresh;
+  }
+
+  private async send(entry: PoolWorker, request: RequestBody, transfer: ArrayBuffer[]): Promise<WorkerResponse> {
+    await entry.ready;
+    return this.post(entry, request, transfer);
+  }
+
+  private post(entry: PoolWorker, request: RequestBody, transfer: ArrayBuffer[]): Promise<WorkerResponse> {
+    if (this.closed) return Promise.reject(new Sam3ClipError('E_DISPOSED', 'The inference workers are closed'));
     if (entry.dead) return Promise.reject(entry.dead);
     const id = this.nextId++;
     return new Promise<WorkerResponse>((resolve, reject) => {
@@ -64,7 +96,10 @@ export class WorkerPool {
       entry.worker.ref();
       entry.worker.postMessage({ ...request, id }, transfer);
     }).finally(() => {
-      if (entry.pending.size === 0) entry.worker.unref();
+      if (entry.pending.size === 0) {
+        entry.worker.unref();
+        entry.onIdle?.();
+      }
     }).then((response) => {
       if (response.ok) return response;
       throw new Sam3ClipError(response.error.code as ErrorCode, response.error.message);
@@ -73,6 +108,7 @@ export class WorkerPool {
 
   /** Sends to every worker (model loading). */
   broadcast(request: RequestBody): Promise<WorkerResponse[]> {
+    if (request.op === 'load') this.loads.push(request);
     return Promise.all(this.workers.map((w) => this.send(w, request, [])));
   }
 
@@ -84,8 +120,17 @@ export class WorkerPool {
     return this.send(target, request, transfer);
   }
 
+  /**
+   * Lets the runs in flight finish, then ends the workers. Terminating a worker inside
+   * session.run aborts the whole process (onnxruntime-node throws during teardown), so never do that.
+   */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    await Promise.all(
+      this.workers.map(async (w) => {
+        if (w.pending.size > 0 && !w.dead) await new Promise<void>((resolve) => (w.onIdle = resolve));
+        await w.worker.terminate();
+      }),
+    );
   }
 }
