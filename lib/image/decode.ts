@@ -41,6 +41,11 @@ function sharpInput(source: ImageSource, maxPixels: number): sharp.Sharp {
   });
 }
 
+/** Upright 8-bit sRGB, alpha dropped (as PIL's convert('RGB')): the pipeline every decode starts with. */
+function uprightRgb(source: ImageSource, maxPixels: number): sharp.Sharp {
+  return sharpInput(source, maxPixels).autoOrient().toColourspace('srgb').removeAlpha();
+}
+
 function decodeError(source: ImageSource, cause: unknown): Sam3ClipError {
   const message = (cause as Error)?.message ?? String(cause);
   if (/pixel limit/i.test(message))
@@ -79,10 +84,7 @@ export async function prepareImage(source: ImageSource, spec: ResizeSpec): Promi
   const { width, height } = await probeImage(source, maxPixels);
   const resizedHw = resizedSize(width, height, spec);
   try {
-    const { data, info } = await sharpInput(source, maxPixels)
-      .autoOrient()
-      .toColourspace('srgb')
-      .removeAlpha()
+    const { data, info } = await uprightRgb(source, maxPixels)
       .resize(resizedHw[1], resizedHw[0], { fit: 'fill', kernel: 'linear', fastShrinkOnLoad: false })
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
@@ -99,10 +101,7 @@ export async function prepareImage(source: ImageSource, spec: ResizeSpec): Promi
 export async function decodeRgb(source: ImageSource, maxPixels = DEFAULT_MAX_PIXELS): Promise<{ width: number; height: number; rgb: Buffer }> {
   await probeImage(source, maxPixels);
   try {
-    const { data, info } = await sharpInput(source, maxPixels)
-      .autoOrient()
-      .toColourspace('srgb')
-      .removeAlpha()
+    const { data, info } = await uprightRgb(source, maxPixels)
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     return { width: info.width, height: info.height, rgb: data };
