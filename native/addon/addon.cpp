@@ -13,6 +13,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   initMorphology(env, exports);
   initPostprocess(env, exports);
   initPreprocess(env, exports);
+#ifdef SAM3CLIP_HAS_TENSORRT
+  initTensorRt(env, exports);
+#endif
   return exports;
 }
 

@@ -10,5 +10,10 @@ void initMaskBindings(Napi::Env env, Napi::Object exports);
 void initMorphology(Napi::Env env, Napi::Object exports);
 void initPostprocess(Napi::Env env, Napi::Object exports);
 void initPreprocess(Napi::Env env, Napi::Object exports);
+#ifdef SAM3CLIP_HAS_TENSORRT
+// The TensorRtPipeline class (tensorrt_binding.cpp), and capabilities().tensorrt.
+void initTensorRt(Napi::Env env, Napi::Object exports);
+Napi::Value tensorRtCapability(Napi::Env env);
+#endif
 
 }  // namespace sam3clip::addon

@@ -1,0 +1,46 @@
+// One deserialized TensorRT engine with its execution context: checks the engine's I/O against
+// what the model package implies, sets shapes and addresses, enqueues on a stream.
+#pragma once
+#include <NvInfer.h>
+#include <cuda_runtime_api.h>
+
+#include <string>
+#include <vector>
+
+#include "trt_common.h"
+
+namespace sam3clip::trt {
+
+struct TensorSpec {
+  std::string name;
+  nvinfer1::DataType type;
+  // Expected dims; -1 marks the dynamic prompt-batch axis.
+  std::vector<int64_t> dims;
+};
+
+class Engine {
+ public:
+  // Throws E_ENGINE_MISMATCH when the file cannot be deserialized by this TensorRT (built by
+  // another version, for another GPU, or not an engine) or its tensors differ from `inputs` /
+  // `outputs`; `rebuildHint` ends every mismatch message.
+  Engine(nvinfer1::IRuntime& runtime, Logger& logger, const std::string& path, const std::vector<TensorSpec>& inputs,
+         const std::vector<TensorSpec>& outputs, const std::string& rebuildHint);
+
+  // Largest batch the engine's optimization profile allows on its dynamic axis (1 if static).
+  int maxBatch() const { return maxBatch_; }
+  size_t deviceMemoryBytes() const;
+
+  void setInputShape(const std::string& name, const std::vector<int64_t>& dims);
+  void setAddress(const std::string& name, void* address);
+  void enqueue(cudaStream_t stream);
+
+ private:
+  void checkTensor(const TensorSpec& spec, bool input, const std::string& rebuildHint);
+  Logger& logger_;
+  std::string path_;
+  TrtPtr<nvinfer1::ICudaEngine> engine_;
+  TrtPtr<nvinfer1::IExecutionContext> context_;
+  int maxBatch_ = 1;
+};
+
+}  // namespace sam3clip::trt

@@ -1,0 +1,262 @@
+#include "pipeline.h"
+
+#include <cstring>
+
+#include "morphology.h"
+#include "morphology_cuda.h"
+#include "postprocess.h"
+#include "postprocess_cuda.h"
+#include "preprocess_cuda.h"
+#include "selection_cuda.h"
+
+namespace sam3clip::trt {
+
+using nvinfer1::DataType;
+
+// CUDA events around each stage of one call; elapsed() reads them after the stream syncs.
+class Pipeline::Events {
+ public:
+  explicit Events(int count) : events_(count, nullptr) {
+    for (auto& e : events_) throwIfCudaFailed(cudaEventCreate(&e), "cudaEventCreate");
+  }
+  ~Events() {
+    for (auto e : events_)
+      if (e) cudaEventDestroy(e);
+  }
+  void record(int i, cudaStream_t stream) { throwIfCudaFailed(cudaEventRecord(events_[i], stream), "cudaEventRecord"); }
+  float elapsed(int from, int to) const {
+    float ms = 0;
+    return cudaEventElapsedTime(&ms, events_[from], events_[to]) == cudaSuccess ? ms : 0.0f;
+  }
+
+ private:
+  std::vector<cudaEvent_t> events_;
+};
+
+namespace {
+
+size_t floats(std::initializer_list<int64_t> dims) {
+  size_t n = sizeof(float);
+  for (int64_t d : dims) n *= static_cast<size_t>(d);
+  return n;
+}
+
+}  // namespace
+
+Pipeline::Pipeline(const PipelineConfig& c) : config_(c) {
+  throwIfCudaFailed(cudaSetDevice(c.device), "cudaSetDevice");
+  throwIfCudaFailed(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+  runtime_.reset(require(nvinfer1::createInferRuntime(logger_), logger_, "E_TENSORRT", "could not create the TensorRT runtime"));
+  const int64_t B = -1, S = c.imageSize, C = c.embedChannels, h = c.embedH, w = c.embedW, L = c.contextLength;
+  const int64_t m = c.maskSize, K = c.candidates;
+
+  std::vector<TensorSpec> imageOutputs = {{"image_embeddings", DataType::kFLOAT, {1, C, h, w}}};
+  if (c.highResFeatures) {
+    imageOutputs.push_back({"high_res_feats_0", DataType::kFLOAT, {1, 32, 4 * h, 4 * w}});
+    imageOutputs.push_back({"high_res_feats_1", DataType::kFLOAT, {1, 64, 2 * h, 2 * w}});
+  }
+  imageEncoder_ = std::make_unique<Engine>(*runtime_, logger_, c.imageEncoder,
+                                           std::vector<TensorSpec>{{"pixel_values", DataType::kFLOAT, {1, 3, S, S}}},
+                                           imageOutputs, c.rebuildHint);
+
+  std::vector<TensorSpec> textInputs = {{"input_ids", DataType::kINT64, {B, L}}};
+  if (c.attentionMask) textInputs.push_back({"attention_mask", DataType::kINT64, {B, L}});
+  textEncoder_ = std::make_unique<Engine>(*runtime_, logger_, c.textEncoder, textInputs,
+                                          std::vector<TensorSpec>{{"text_embeds", DataType::kFLOAT, {B, c.textDim}}},
+                                          c.rebuildHint);
+  textProjection_ = std::make_unique<Engine>(
+      *runtime_, logger_, c.textProjection, std::vector<TensorSpec>{{"text_embeds", DataType::kFLOAT, {B, c.textDim}}},
+      std::vector<TensorSpec>{{"prompt_embeds", DataType::kFLOAT, {B, c.promptTokens, c.promptDim}}}, c.rebuildHint);
+
+  std::vector<TensorSpec> decoderInputs = imageOutputs;
+  decoderInputs.push_back({"prompt_embeds", DataType::kFLOAT, {B, c.promptTokens, c.promptDim}});
+  maskDecoder_ = std::make_unique<Engine>(
+      *runtime_, logger_, c.maskDecoder, decoderInputs,
+      std::vector<TensorSpec>{{"masks", DataType::kFLOAT, {B, K, m, m}}, {"iou_scores", DataType::kFLOAT, {B, K}}},
+      c.rebuildHint);
+
+  // The prompt batch is bounded by the smallest profile of the three prompt-path engines.
+  maxPrompts_ = std::min({textEncoder_->maxBatch(), textProjection_->maxBatch(), maskDecoder_->maxBatch()});
+
+  // Prompt-path buffers for the largest batch, allocated once.
+  const int64_t maxB = maxPrompts_;
+  ids_.reserve(maxB * L * sizeof(int64_t));
+  if (c.attentionMask) attention_.reserve(maxB * L * sizeof(int64_t));
+  hostIds_.reserve(2 * maxB * L * sizeof(int64_t));
+  textEmbeds_.reserve(floats({maxB, c.textDim}));
+  promptEmbeds_.reserve(floats({maxB, c.promptTokens, c.promptDim}));
+  lowres_.reserve(floats({maxB, K, m, m}));
+  iou_.reserve(floats({maxB, K}));
+  index_.reserve(maxB * sizeof(int32_t));
+  passed_.reserve(maxB);
+  hostScores_.reserve(floats({maxB, K}) + maxB * (sizeof(int32_t) + 1));
+  pixels_.reserve(floats({1, 3, S, S}));
+  rgb_.reserve(static_cast<size_t>(S) * S * 3);
+  hostRgb_.reserve(static_cast<size_t>(S) * S * 3);
+}
+
+Pipeline::~Pipeline() {
+  slots_.clear();
+  maskDecoder_.reset();
+  textProjection_.reset();
+  textEncoder_.reset();
+  imageEncoder_.reset();
+  runtime_.reset();
+  if (stream_) cudaStreamDestroy(stream_);
+}
+
+size_t Pipeline::slotBytes() const {
+  const auto& c = config_;
+  size_t bytes = floats({c.embedChannels, c.embedH, c.embedW});
+  if (c.highResFeatures) bytes += floats({32, 4 * c.embedH, 4 * c.embedW}) + floats({64, 2 * c.embedH, 2 * c.embedW});
+  return bytes;
+}
+
+void Pipeline::bindImage(Engine& engine, Slot& slot, bool /*asInputs*/) {
+  engine.setAddress("image_embeddings", slot.embeddings.get());
+  if (config_.highResFeatures) {
+    engine.setAddress("high_res_feats_0", slot.highRes0.get());
+    engine.setAddress("high_res_feats_1", slot.highRes1.get());
+  }
+}
+
+int Pipeline::encodeImage(const uint8_t* rgb, int width, int height, StageTimes& times) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto& c = config_;
+  if (width < 1 || height < 1 || width > c.imageSize || height > c.imageSize)
+    throw TrtFailure("E_INVALID_OPTION", "the resized image must fit in " + std::to_string(c.imageSize) + "²");
+  throwIfCudaFailed(cudaSetDevice(c.device), "cudaSetDevice");
+  Slot slot;
+  slot.embeddings.reserve(floats({c.embedChannels, c.embedH, c.embedW}));
+  if (c.highResFeatures) {
+    slot.highRes0.reserve(floats({32, 4 * c.embedH, 4 * c.embedW}));
+    slot.highRes1.reserve(floats({64, 2 * c.embedH, 2 * c.embedW}));
+  }
+  Events ev(4);
+  const size_t bytes = static_cast<size_t>(width) * height * 3;
+  std::memcpy(hostRgb_.get(), rgb, bytes);
+  ev.record(0, stream_);
+  throwIfCudaFailed(cudaMemcpyAsync(rgb_.get(), hostRgb_.get(), bytes, cudaMemcpyHostToDevice, stream_), "upload image");
+  ev.record(1, stream_);
+  throwIfCudaFailed(cuda::normalizeToNchw(rgb_.get<uint8_t>(), width, height, c.imageSize, c.mean, c.std,
+                                          pixels_.get<float>(), stream_),
+                    "normalizeToNchw");
+  ev.record(2, stream_);
+  imageEncoder_->setAddress("pixel_values", pixels_.get());
+  bindImage(*imageEncoder_, slot, false);
+  imageEncoder_->enqueue(stream_);
+  ev.record(3, stream_);
+  throwIfCudaFailed(cudaStreamSynchronize(stream_), "image encoder");
+  times.upload = ev.elapsed(0, 1);
+  times.preprocess = ev.elapsed(1, 2);
+  times.imageEncoder = ev.elapsed(2, 3);
+  const int id = nextSlot_++;
+  slots_.emplace(id, std::move(slot));
+  return id;
+}
+
+void Pipeline::releaseImage(int slot) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  slots_.erase(slot);
+}
+
+SegmentOutput Pipeline::segment(const SegmentRequest& r) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto& c = config_;
+  auto found = slots_.find(r.slot);
+  if (found == slots_.end()) throw TrtFailure("E_INVALID_OPTION", "this image embedding has been released");
+  if (r.batch < 1 || r.batch > maxPrompts_)
+    throw TrtFailure("E_INVALID_OPTION", std::to_string(r.batch) + " prompts in one call; the engines were built for at most " +
+                                             std::to_string(maxPrompts_) + " (npm run build-engines -- --max-prompts N)");
+  if (r.originalH < 1 || r.originalW < 1 || r.resizedH < 1 || r.resizedW < 1 || r.resizedH > c.imageSize ||
+      r.resizedW > c.imageSize || r.smoothness < 1 || r.smoothness > kMaxMorphKernel)
+    throw TrtFailure("E_INVALID_OPTION", "invalid mask geometry or smoothness");
+  throwIfCudaFailed(cudaSetDevice(c.device), "cudaSetDevice");
+
+  const int64_t B = r.batch, L = c.contextLength, K = c.candidates, m = c.maskSize;
+  const size_t pixels = static_cast<size_t>(r.originalH) * r.originalW;
+  masks_.reserve(B * pixels);
+  if (r.smoothness > 1) {
+    smoothed_.reserve(B * pixels);
+    morphScratch_.reserve(cuda::morphologyScratchBytes(r.originalW, r.originalH));
+  }
+  hostMasks_.reserve(B * pixels);
+
+  Events ev(7);
+  auto* hostIds = hostIds_.get<int64_t>();
+  std::memcpy(hostIds, r.inputIds, B * L * sizeof(int64_t));
+  if (r.attentionMask) std::memcpy(hostIds + B * L, r.attentionMask, B * L * sizeof(int64_t));
+  ev.record(0, stream_);
+  throwIfCudaFailed(cudaMemcpyAsync(ids_.get(), hostIds, B * L * sizeof(int64_t), cudaMemcpyHostToDevice, stream_), "upload ids");
+
+  textEncoder_->setInputShape("input_ids", {B, L});
+  textEncoder_->setAddress("input_ids", ids_.get());
+  if (c.attentionMask) {
+    if (!r.attentionMask) throw TrtFailure("E_INVALID_OPTION", "this package needs an attention mask");
+    throwIfCudaFailed(cudaMemcpyAsync(attention_.get(), hostIds + B * L, B * L * sizeof(int64_t), cudaMemcpyHostToDevice, stream_),
+                      "upload attention mask");
+    textEncoder_->setInputShape("attention_mask", {B, L});
+    textEncoder_->setAddress("attention_mask", attention_.get());
+  }
+  textEncoder_->setAddress("text_embeds", textEmbeds_.get());
+  textEncoder_->enqueue(stream_);
+  ev.record(1, stream_);
+
+  textProjection_->setInputShape("text_embeds", {B, c.textDim});
+  textProjection_->setAddress("text_embeds", textEmbeds_.get());
+  textProjection_->setAddress("prompt_embeds", promptEmbeds_.get());
+  textProjection_->enqueue(stream_);
+  ev.record(2, stream_);
+
+  maskDecoder_->setInputShape("prompt_embeds", {B, c.promptTokens, c.promptDim});
+  bindImage(*maskDecoder_, found->second, true);
+  maskDecoder_->setAddress("prompt_embeds", promptEmbeds_.get());
+  maskDecoder_->setAddress("masks", lowres_.get());
+  maskDecoder_->setAddress("iou_scores", iou_.get());
+  maskDecoder_->enqueue(stream_);
+  ev.record(3, stream_);
+
+  throwIfCudaFailed(cuda::selectCandidates(iou_.get<float>(), r.batch, c.candidates, r.threshold, index_.get<int32_t>(),
+                                           passed_.get<uint8_t>(), stream_),
+                    "selectCandidates");
+  MaskGeometry g{r.batch, c.maskSize, c.imageSize, r.resizedH, r.resizedW, r.originalH, r.originalW};
+  throwIfCudaFailed(cuda::postprocessMasks(lowres_.get<float>(), index_.get<int32_t>(), c.candidates, g, masks_.get<uint8_t>(), stream_),
+                    "postprocessMasks");
+  uint8_t* finalMasks = masks_.get<uint8_t>();
+  if (r.smoothness > 1) {
+    for (int64_t b = 0; b < B; b++)
+      throwIfCudaFailed(cuda::morphology(masks_.get<uint8_t>() + b * pixels, smoothed_.get<uint8_t>() + b * pixels, r.originalW,
+                                         r.originalH, MorphOp::Close, r.smoothness, morphScratch_.get<uint8_t>(), stream_),
+                        "morphology");
+    finalMasks = smoothed_.get<uint8_t>();
+  }
+  ev.record(4, stream_);
+
+  // Only the final masks and the scores cross back, into pinned memory.
+  auto* hostScores = hostScores_.get<uint8_t>();
+  const size_t iouBytes = B * K * sizeof(float), indexBytes = B * sizeof(int32_t);
+  throwIfCudaFailed(cudaMemcpyAsync(hostMasks_.get(), finalMasks, B * pixels, cudaMemcpyDeviceToHost, stream_), "download masks");
+  throwIfCudaFailed(cudaMemcpyAsync(hostScores, iou_.get(), iouBytes, cudaMemcpyDeviceToHost, stream_), "download scores");
+  throwIfCudaFailed(cudaMemcpyAsync(hostScores + iouBytes, index_.get(), indexBytes, cudaMemcpyDeviceToHost, stream_), "download index");
+  throwIfCudaFailed(cudaMemcpyAsync(hostScores + iouBytes + indexBytes, passed_.get(), B, cudaMemcpyDeviceToHost, stream_),
+                    "download passed");
+  ev.record(5, stream_);
+  throwIfCudaFailed(cudaStreamSynchronize(stream_), "segment");
+
+  SegmentOutput out;
+  out.masks.assign(hostMasks_.get<uint8_t>(), hostMasks_.get<uint8_t>() + B * pixels);
+  out.iou.resize(B * K);
+  std::memcpy(out.iou.data(), hostScores, iouBytes);
+  out.index.resize(B);
+  std::memcpy(out.index.data(), hostScores + iouBytes, indexBytes);
+  out.passed.assign(hostScores + iouBytes + indexBytes, hostScores + iouBytes + indexBytes + B);
+  out.times.textEncoder = ev.elapsed(0, 1);
+  out.times.textProjection = ev.elapsed(1, 2);
+  out.times.maskDecoder = ev.elapsed(2, 3);
+  out.times.postprocess = ev.elapsed(3, 4);
+  out.times.download = ev.elapsed(4, 5);
+  (void)m;
+  return out;
+}
+
+}  // namespace sam3clip::trt

@@ -1,0 +1,98 @@
+// The GPU pipeline of one segmenter: four engines, one CUDA stream, image features kept in
+// device memory per image slot, and the prompt path (text tower → projection → decoder →
+// candidate selection → post-processing → morphology) chained on the device, so only the final
+// masks and the scores come back to the host.
+#pragma once
+#include <cuda_runtime_api.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "device_buffer.h"
+#include "engine.h"
+
+namespace sam3clip::trt {
+
+struct PipelineConfig {
+  std::string imageEncoder, textEncoder, textProjection, maskDecoder;  // engine files
+  std::string rebuildHint;  // ends every E_ENGINE_MISMATCH message
+  int device = 0;
+  int imageSize = 0;                      // S
+  float mean[3] = {0, 0, 0}, std[3] = {1, 1, 1};
+  int embedChannels = 0, embedH = 0, embedW = 0;
+  bool highResFeatures = false;
+  int contextLength = 0;  // L
+  bool attentionMask = false;
+  int textDim = 0, promptTokens = 0, promptDim = 0;  // D, N, P
+  int maskSize = 0, candidates = 0;                  // m, K
+};
+
+struct SegmentRequest {
+  int slot = 0;
+  const int64_t* inputIds = nullptr;       // batch × L
+  const int64_t* attentionMask = nullptr;  // batch × L, or null
+  int batch = 0;
+  float threshold = 0.5f;
+  int smoothness = 1;  // k of the close; 1 = none
+  int resizedH = 0, resizedW = 0, originalH = 0, originalW = 0;
+};
+
+// Milliseconds per stage measured with CUDA events on the pipeline's stream.
+struct StageTimes {
+  float upload = 0, preprocess = 0, imageEncoder = 0;
+  float textEncoder = 0, textProjection = 0, maskDecoder = 0, postprocess = 0, download = 0;
+};
+
+struct SegmentOutput {
+  std::vector<uint8_t> masks;    // batch × originalH × originalW, 0/1
+  std::vector<float> iou;        // batch × K
+  std::vector<int32_t> index;    // selected candidate per prompt
+  std::vector<uint8_t> passed;   // 1 when a candidate passed the threshold
+  StageTimes times;
+};
+
+class Pipeline {
+ public:
+  // Loads the four engines; throws TrtFailure (E_ENGINE_MISMATCH, E_GPU_OOM, E_CUDA, E_TENSORRT).
+  explicit Pipeline(const PipelineConfig& config);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  int maxPrompts() const { return maxPrompts_; }
+  int contextLength() const { return config_.contextLength; }
+  // Device bytes one image slot holds (the features), for the caller's memory budget.
+  size_t slotBytes() const;
+
+  // rgb: width × height × 3 bytes, already resized so the image fits in S × S.
+  int encodeImage(const uint8_t* rgb, int width, int height, StageTimes& times);
+  void releaseImage(int slot);
+  SegmentOutput segment(const SegmentRequest& request);
+
+ private:
+  struct Slot {
+    DeviceBuffer embeddings, highRes0, highRes1;
+  };
+  class Events;
+  void bindImage(Engine& engine, Slot& slot, bool asInputs);
+
+  PipelineConfig config_;
+  std::mutex mutex_;  // one stream: calls run one at a time
+  cudaStream_t stream_ = nullptr;
+  Logger logger_;
+  TrtPtr<nvinfer1::IRuntime> runtime_;
+  std::unique_ptr<Engine> imageEncoder_, textEncoder_, textProjection_, maskDecoder_;
+  int maxPrompts_ = 1;
+  int nextSlot_ = 1;
+  std::map<int, Slot> slots_;
+
+  // Reused buffers, grown to the largest shape seen.
+  PinnedBuffer hostRgb_, hostIds_, hostMasks_, hostScores_;
+  DeviceBuffer rgb_, pixels_, ids_, attention_, textEmbeds_, promptEmbeds_, lowres_, iou_, index_, passed_, masks_,
+      smoothed_, morphScratch_;
+};
+
+}  // namespace sam3clip::trt
