@@ -13,6 +13,11 @@ export type ErrorCode =
   | 'E_MODEL_SHAPE'
   | 'E_MODEL_RUNTIME'
   | 'E_BACKEND_UNAVAILABLE'
+  | 'E_TENSORRT_UNAVAILABLE'
+  | 'E_ENGINE_MISMATCH'
+  | 'E_TENSORRT'
+  | 'E_GPU_OOM'
+  | 'E_CUDA'
   | 'E_NATIVE'
   | 'E_DISPOSED'
   | 'E_ABORTED';

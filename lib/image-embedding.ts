@@ -1,5 +1,12 @@
 import { Sam3ClipError } from './errors.js';
-import type { ImageFeatures } from './backends/backend.js';
+import type { DeviceFeatures, ImageFeatures } from './backends/backend.js';
+
+/** Host tensors (CPU backend) or a device slot (TensorRT backend). */
+export type EmbeddingFeatures = ImageFeatures | DeviceFeatures;
+
+export function isDeviceFeatures(f: EmbeddingFeatures): f is DeviceFeatures {
+  return (f as DeviceFeatures).kind === 'device';
+}
 
 /** Geometry the post-processing needs to map masks back onto the original image. */
 export interface EmbeddingGeometry {
@@ -22,11 +29,11 @@ export class ImageEmbedding {
   readonly key: string;
   /** @internal the segmenter that made it */
   readonly owner: object;
-  private features: ImageFeatures | null;
+  private features: EmbeddingFeatures | null;
   private readonly onDispose: () => void;
 
   /** @internal */
-  constructor(owner: object, key: string, geometry: EmbeddingGeometry, features: ImageFeatures, onDispose: () => void) {
+  constructor(owner: object, key: string, geometry: EmbeddingGeometry, features: EmbeddingFeatures, onDispose: () => void) {
     this.owner = owner;
     this.key = key;
     this.width = geometry.width;
@@ -40,20 +47,24 @@ export class ImageEmbedding {
     return this.features === null;
   }
 
-  /** Bytes held by the encoder outputs. */
+  /** Bytes held by the encoder outputs (host memory, or device memory on the GPU backend). */
   get byteLength(): number {
-    return Object.values(this.features ?? {}).reduce((sum, t) => sum + t.data.byteLength, 0);
+    if (!this.features) return 0;
+    if (isDeviceFeatures(this.features)) return this.features.byteLength;
+    return Object.values(this.features).reduce((sum, t) => sum + t.data.byteLength, 0);
   }
 
   /** @internal */
-  getFeatures(): ImageFeatures {
+  getFeatures(): EmbeddingFeatures {
     if (!this.features) throw new Sam3ClipError('E_DISPOSED', 'This ImageEmbedding has been disposed');
     return this.features;
   }
 
   dispose(): void {
     if (!this.features) return;
+    const features = this.features;
     this.features = null;
+    if (isDeviceFeatures(features)) features.release();
     this.onDispose();
   }
 

@@ -17,7 +17,75 @@ export interface CudaDevice {
 /** What this build of the addon can accelerate; null where it was built without that backend. */
 export interface Capabilities {
   cuda: { runtimeVersion: string; devices: CudaDevice[] } | null;
-  tensorrt: { version: string } | null;
+  /** version: the TensorRT library loaded; lean: linked against the lean runtime. */
+  tensorrt: { version: string; headerVersion: string; lean: boolean } | null;
+}
+
+/** Milliseconds per stage of one pipeline call, measured with CUDA events. */
+export interface GpuStageTimes {
+  upload: number;
+  preprocess: number;
+  imageEncoder: number;
+  textEncoder: number;
+  textProjection: number;
+  maskDecoder: number;
+  postprocess: number;
+  download: number;
+}
+
+/** What TensorRtPipeline.open() needs: the engine files and the package's dimensions. */
+export interface TensorRtPipelineConfig {
+  imageEncoder: string;
+  textEncoder: string;
+  textProjection: string;
+  maskDecoder: string;
+  /** Ends every E_ENGINE_MISMATCH message: the command that rebuilds the engines. */
+  rebuildHint: string;
+  device: number;
+  imageSize: number;
+  mean: [number, number, number];
+  std: [number, number, number];
+  embedChannels: number;
+  embedH: number;
+  embedW: number;
+  highResFeatures: boolean;
+  contextLength: number;
+  attentionMask: boolean;
+  textDim: number;
+  promptTokens: number;
+  promptDim: number;
+  maskSize: number;
+  candidates: number;
+}
+
+export interface TensorRtSegmentOutput {
+  /** batch × originalH × originalW bytes of 0/1, already smoothed. */
+  masks: Uint8Array;
+  iou: Float32Array;
+  index: Int32Array;
+  passed: Uint8Array;
+  times: GpuStageTimes;
+}
+
+/** The GPU pipeline of the addon (native/tensorrt/pipeline.h); present only in TensorRT builds. */
+export interface TensorRtPipeline {
+  readonly maxPrompts: number;
+  readonly slotBytes: number;
+  encodeImage(rgb: Uint8Array, width: number, height: number): Promise<{ slot: number; times: GpuStageTimes }>;
+  segment(
+    slot: number,
+    inputIds: BigInt64Array,
+    attentionMask: BigInt64Array | null,
+    batch: number,
+    threshold: number,
+    smoothness: number,
+    resizedH: number,
+    resizedW: number,
+    originalH: number,
+    originalW: number,
+  ): Promise<TensorRtSegmentOutput>;
+  releaseImage(slot: number): Promise<void>;
+  close(): Promise<void>;
 }
 
 export type MorphologyOp = 'dilate' | 'erode' | 'open' | 'close';
@@ -26,6 +94,7 @@ export type MorphologyOp = 'dilate' | 'erode' | 'open' | 'close';
 export interface NativeAddon {
   readonly version: string;
   capabilities(): Capabilities;
+  TensorRtPipeline?: { open(config: TensorRtPipelineConfig): Promise<TensorRtPipeline> };
   postprocessMasks(
     lowres: Float32Array,
     numMasks: number,

@@ -24,6 +24,12 @@ export interface SegmenterOptions {
   maxPixels?: number;
   /** Hash the model files against the manifest on load (default true). */
   verifyHashes?: boolean;
+  /** TensorRT engines: a root holding <package>/<gpu>-trt<version>/ folders, or one such folder (default: $SAM3CLIP_ENGINES or engines/). */
+  engines?: string;
+  /** CUDA device index for the TensorRT backend (default 0). */
+  device?: number;
+  /** GPU memory for cached image features, MiB (default 2048); the least recently used are freed first. */
+  gpuCacheMiB?: number;
 }
 
 export interface SegmentOptions {
@@ -67,6 +73,9 @@ export interface ResolvedSegmenterOptions {
   cache: Required<CacheOptions>;
   maxPixels: number;
   verifyHashes: boolean;
+  engines?: string;
+  device: number;
+  gpuCacheMiB: number;
 }
 
 export const MAX_PROMPTS = 64;
@@ -79,6 +88,11 @@ function invalid(field: string, message: string): Sam3ClipError {
 function integerIn(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
     throw invalid(field, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function stringOption(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') throw invalid(field, 'must be a non-empty string');
   return value;
 }
 
@@ -103,6 +117,9 @@ export function resolveSegmenterOptions(options: SegmenterOptions = {}): Resolve
     maxPixels:
       options.maxPixels === undefined ? DEFAULT_MAX_PIXELS : integerIn(options.maxPixels, 'maxPixels', 1, 2 ** 31 - 1),
     verifyHashes: options.verifyHashes ?? true,
+    ...(options.engines === undefined ? {} : { engines: stringOption(options.engines, 'engines') }),
+    device: options.device === undefined ? 0 : integerIn(options.device, 'device', 0, 1023),
+    gpuCacheMiB: options.gpuCacheMiB === undefined ? 2048 : integerIn(options.gpuCacheMiB, 'gpuCacheMiB', 1, 1 << 24),
   };
 }
 

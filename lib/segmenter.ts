@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { Sam3ClipError, throwIfAborted } from './errors.js';
-import type { Backend, FloatTensor, ImageFeatures, LoadProgress } from './backends/backend.js';
+import type { Backend, DeviceBackend, FloatTensor, HostBackend, ImageFeatures, LoadProgress } from './backends/backend.js';
 import { selectBackend, type BackendSelection } from './backends/select-backend.js';
 import { prepareImage } from './image/decode.js';
 import { readImageSource, type ImageInput } from './image/image-input.js';
-import { ImageEmbedding } from './image-embedding.js';
+import { ImageEmbedding, isDeviceFeatures, type EmbeddingFeatures } from './image-embedding.js';
 import { LruCache } from './lru.js';
 import type { BBox, Mask } from './mask.js';
 import { subtractMask } from './mask.js';
@@ -16,6 +16,7 @@ import {
   resolveSegmenterOptions,
   resolveSegmentOptions,
   type ResolvedSegmenterOptions,
+  type ResolvedSegmentOptions,
   type SegmenterOptions,
   type SegmentOptions,
   type StageTimings,
@@ -45,6 +46,13 @@ export interface SegmenterStats {
 }
 
 type Stage = LoadProgress['stage'];
+
+/** One prompt's selected, post-processed and smoothed mask, before negatives are removed. */
+interface PromptMask {
+  iou: number[];
+  choice: { index: number; passed: boolean };
+  mask: Mask;
+}
 const LOAD_STAGES: Stage[] = ['manifest', 'tokenizer', ...GRAPH_NAMES];
 
 /**
@@ -84,7 +92,7 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     this.progress('manifest');
     this.tokenizer = await PromptTokenizer.fromFile(this.pkg.paths.tokenizer, this.pkg.manifest.tokenizer);
     this.progress('tokenizer');
-    this.selection = selectBackend(this.options, this.pkg);
+    this.selection = await selectBackend(this.options, this.pkg);
     const backend = this.selection.create();
     this.backend = backend;
     try {
@@ -98,9 +106,15 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     return this;
   }
 
-  /** Which backend runs, and why 'auto' chose it. */
-  get backendInfo(): { name: 'cpu' | 'tensorrt'; reason: string } | undefined {
-    return this.selection && { name: this.selection.name, reason: this.selection.reason };
+  /** Which backend runs, and why 'auto' chose it (and, on TensorRT, the engine folder). */
+  get backendInfo(): { name: 'cpu' | 'tensorrt'; reason: string; engines?: string } | undefined {
+    return (
+      this.selection && {
+        name: this.selection.name,
+        reason: this.selection.reason,
+        ...(this.selection.engines ? { engines: this.selection.engines } : {}),
+      }
+    );
   }
 
   get manifest() {
@@ -147,9 +161,16 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
       t.decode = lap();
       throwIfAborted(options.signal);
       const [h, w] = prepared.resizedHw;
-      const pixels = await normalizeToNchw(prepared.rgb, { width: w, height: h, size, mean, std });
-      t.preprocess = lap();
-      const features = await backend.encodeImage(pixels, (t.sessions ??= {}));
+      let features: EmbeddingFeatures;
+      if (backend.kind === 'device') {
+        // Normalized on the device, inside the encoder call.
+        t.preprocess = 0;
+        features = await backend.encodeImageRgb(prepared.rgb, w, h, (t.sessions ??= {}));
+      } else {
+        const pixels = await normalizeToNchw(prepared.rgb, { width: w, height: h, size, mean, std });
+        t.preprocess = lap();
+        features = await backend.encodeImage(pixels, (t.sessions ??= {}));
+      }
       t.imageEncoder = lap();
       this.checkDisposed();
       const embedding = new ImageEmbedding(this, source.key, prepared, features, () => {
@@ -168,7 +189,7 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
   private async promptEmbeddings(
     prompts: string[],
     tokenizer: PromptTokenizer,
-    backend: Backend,
+    backend: HostBackend,
     t: StageTimings,
   ): Promise<FloatTensor> {
     const keys = prompts.map((p) => normalizePrompt(p, tokenizer.settings.lowercase));
@@ -230,16 +251,58 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
       embedding = await this.embed(image, { ...(signal ? { signal } : {}), timings: t });
     }
     // Held here so a dispose() racing this call cannot pull the tensors away mid-way.
-    const features: ImageFeatures = embedding.getFeatures();
+    const features: EmbeddingFeatures = embedding.getFeatures();
     throwIfAborted(signal);
 
     const all = [...positives, ...opts.negative];
-    const promptEmbeds = await this.promptEmbeddings(all, tokenizer, backend, t);
+    const masks =
+      backend.kind === 'device'
+        ? await this.segmentOnDevice(backend, features, all, embedding, opts, tokenizer, t)
+        : await this.segmentOnHost(backend, features as ImageFeatures, all, embedding, opts, tokenizer, t);
     throwIfAborted(signal);
+    const mark = performance.now();
+
+    const negatives = masks.slice(positives.length).filter((n) => n.choice.passed);
+    const results = await Promise.all(
+      positives.map(async (p, i) => {
+        const { iou, choice, mask } = masks[i]!;
+        for (const n of negatives) subtractMask(mask, n.mask);
+        const { area, bbox } = await maskStats(mask);
+        return {
+          prompt: p,
+          mask,
+          score: iou[choice.index]!,
+          passedThreshold: choice.passed,
+          candidateIndex: choice.index,
+          candidates: iou.map((v) => ({ iou: v })),
+          bbox,
+          area,
+        };
+      }),
+    );
+    const end = performance.now();
+    t.postprocess = (t.postprocess ?? 0) + (end - mark);
+    t.total = end - start;
+    return results;
+  }
+
+  /** Host path: cached prompt embeddings, the decoder, then selection and post-processing here. */
+  private async segmentOnHost(
+    backend: HostBackend,
+    features: ImageFeatures,
+    all: string[],
+    embedding: ImageEmbedding,
+    opts: ResolvedSegmentOptions,
+    tokenizer: PromptTokenizer,
+    t: StageTimings,
+  ): Promise<PromptMask[]> {
+    const pkg = this.pkg!;
+    const promptEmbeds = await this.promptEmbeddings(all, tokenizer, backend, t);
+    throwIfAborted(opts.signal);
     let mark = performance.now();
     const decoded = await backend.decode(features, promptEmbeds, (t.sessions ??= {}));
     t.decoder = performance.now() - mark;
-    throwIfAborted(signal);
+    throwIfAborted(opts.signal);
     mark = performance.now();
 
     const K = pkg.manifest.mask.candidates;
@@ -268,30 +331,55 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
         return { iou, choice, mask: smoothed };
       }),
     );
-    throwIfAborted(signal);
+    t.postprocess = performance.now() - mark;
+    return masks;
+  }
 
-    const negatives = masks.slice(positives.length).filter((n) => n.choice.passed);
-    const results = await Promise.all(
-      positives.map(async (p, i) => {
-        const { iou, choice, mask } = masks[i]!;
-        for (const n of negatives) subtractMask(mask, n.mask);
-        const { area, bbox } = await maskStats(mask);
-        return {
-          prompt: p,
-          mask,
-          score: iou[choice.index]!,
-          passedThreshold: choice.passed,
-          candidateIndex: choice.index,
-          candidates: iou.map((v) => ({ iou: v })),
-          bbox,
-          area,
-        };
-      }),
+  /**
+   * Device path: the text tower, projection, decoder, selection, post-processing and smoothing
+   * run as one chain on the GPU. Prompt embeddings are not cached here: they never leave the device.
+   */
+  private async segmentOnDevice(
+    backend: DeviceBackend,
+    features: EmbeddingFeatures,
+    all: string[],
+    embedding: ImageEmbedding,
+    opts: ResolvedSegmentOptions,
+    tokenizer: PromptTokenizer,
+    t: StageTimings,
+  ): Promise<PromptMask[]> {
+    if (!isDeviceFeatures(features)) throw new Sam3ClipError('E_INVALID_OPTION', 'This ImageEmbedding was made by another backend', { field: 'image' });
+    let mark = performance.now();
+    const tokens = await tokenizer.encodeBatch(all);
+    t.tokenize = performance.now() - mark;
+    t.cachedPrompts = 0;
+    mark = performance.now();
+    const sessions = (t.sessions ??= {});
+    const out = await backend.segmentOnDevice(
+      features,
+      tokens,
+      {
+        threshold: opts.threshold,
+        smoothness: opts.smoothness,
+        resizedHw: embedding.resizedHw,
+        originalHw: [embedding.height, embedding.width],
+      },
+      sessions,
     );
-    const end = performance.now();
-    t.postprocess = end - mark;
-    t.total = end - start;
-    return results;
+    const elapsed = performance.now() - mark;
+    t.promptEncoder = (sessions.text_encoder ?? 0) + (sessions.text_projection ?? 0);
+    t.decoder = sessions.mask_decoder ?? 0;
+    t.postprocess = Math.max(0, elapsed - t.promptEncoder - t.decoder);
+    const K = this.pkg!.manifest.mask.candidates;
+    return all.map((_, b) => ({
+      iou: Array.from(out.iou.subarray(b * K, (b + 1) * K)),
+      choice: { index: out.index[b]!, passed: out.passed[b] === 1 },
+      mask: {
+        width: embedding.width,
+        height: embedding.height,
+        data: out.masks[b]!,
+      },
+    }));
   }
 
   /** Run counts and cache sizes (a cached image shows no new image_encoder run). */

@@ -33,16 +33,61 @@ export interface GraphStats {
 /** Raw session time per graph, added to by each run (ms). */
 export type SessionTimes = Partial<Record<GraphName, number>>;
 
-/** What every backend (ONNX Runtime on the CPU, TensorRT on the GPU) does for the segmenter. */
-export interface Backend {
+/** What every backend does for the segmenter. */
+interface BackendBase {
   readonly name: 'cpu' | 'tensorrt';
   /** Loads the four graphs; reports each as it is ready. */
   load(onProgress: (graph: GraphName) => void): Promise<void>;
+  stats(): Record<GraphName, GraphStats>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * A backend whose tensors live in host memory (ONNX Runtime on the CPU): the segmenter
+ * normalizes, caches prompt embeddings and post-processes around its three calls.
+ */
+export interface HostBackend extends BackendBase {
+  readonly kind: 'host';
   /** pixel_values [1,3,S,S] → features. May take ownership of the buffer. */
   encodeImage(pixelValues: Float32Array, times?: SessionTimes): Promise<ImageFeatures>;
   /** Token batch → prompt_embeds [B, N, P] (text tower + projection). */
   encodePrompts(tokens: TokenBatch, times?: SessionTimes): Promise<FloatTensor>;
   decode(features: ImageFeatures, promptEmbeds: FloatTensor, times?: SessionTimes): Promise<DecoderOutput>;
-  stats(): Record<GraphName, GraphStats>;
-  dispose(): Promise<void>;
 }
+
+/** Image features held in device memory; released with the embedding that owns them. */
+export interface DeviceFeatures {
+  readonly kind: 'device';
+  readonly byteLength: number;
+  release(): void;
+}
+
+export interface DeviceSegmentRequest {
+  threshold: number;
+  /** k of the morphological close (1 = none). */
+  smoothness: number;
+  resizedHw: [number, number];
+  originalHw: [number, number];
+}
+
+/** Per prompt: the final mask (original size, smoothed), the candidates' IoU, the choice. */
+export interface DeviceSegmentation {
+  masks: Uint8Array[];
+  iou: Float32Array;
+  index: Int32Array;
+  passed: Uint8Array;
+}
+
+/**
+ * A backend that keeps image features on the device and runs the whole prompt path there
+ * (TensorRT): normalization, the three prompt-path graphs, selection, post-processing and
+ * smoothing happen in one call, and only the final masks come back.
+ */
+export interface DeviceBackend extends BackendBase {
+  readonly kind: 'device';
+  /** rgb: the resized image (HWC, width × height × 3), normalized on the device. */
+  encodeImageRgb(rgb: Uint8Array, width: number, height: number, times?: SessionTimes): Promise<DeviceFeatures>;
+  segmentOnDevice(features: DeviceFeatures, tokens: TokenBatch, request: DeviceSegmentRequest, times?: SessionTimes): Promise<DeviceSegmentation>;
+}
+
+export type Backend = HostBackend | DeviceBackend;

@@ -1,36 +1,86 @@
+import { existsSync } from 'node:fs';
 import { Sam3ClipError } from '../errors.js';
+import { engineFolder } from '../engines/engine-location.js';
+import { checkEngineMetadata, readEngineMetadata, rebuildCommand, type EngineMetadata } from '../engines/engine-metadata.js';
 import type { ModelPackage } from '../model/manifest.js';
 import { capabilities } from '../native.js';
 import type { ResolvedSegmenterOptions } from '../options.js';
 import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/cpu-backend.js';
+import { TensorRtBackend } from './tensorrt/tensorrt-backend.js';
 
 export interface BackendSelection {
   name: 'cpu' | 'tensorrt';
   /** Why this backend: shown by `sam3clip info` and `segmenter.backendInfo`. */
   reason: string;
+  /** The engine folder, for the TensorRT backend. */
+  engines?: string;
   create(): Backend;
 }
 
-/** Picks the backend: 'auto' takes TensorRT only where the addon has it and a GPU is present. */
-export function selectBackend(options: ResolvedSegmenterOptions, pkg: ModelPackage): BackendSelection {
-  const caps = capabilities();
+/**
+ * Picks the backend. 'auto' takes TensorRT where the addon has it, the GPU is visible and engines
+ * built for this package, GPU and TensorRT exist; otherwise the CPU, saying why. The engines are
+ * checked against the package first, so a stale or foreign engine folder is reported as
+ * E_ENGINE_MISMATCH (with the rebuild command) whatever else is missing.
+ */
+export async function selectBackend(options: ResolvedSegmenterOptions, pkg: ModelPackage): Promise<BackendSelection> {
   const cpu = (reason: string): BackendSelection => ({
     name: 'cpu',
     reason,
     create: () => new CpuBackend(pkg, { threads: options.threads, workers: options.workers }),
   });
   if (options.backend === 'cpu') return cpu('requested with backend: "cpu"');
+
+  const caps = capabilities();
+  const gpu = caps.cuda?.devices.find((d) => d.index === options.device);
+  const runtime =
+    caps.tensorrt && gpu ? { tensorrtVersion: caps.tensorrt.version, computeCapability: gpu.computeCapability } : undefined;
+  const dir = engineFolder(options.engines, pkg.manifest.name, runtime);
+  let metadata: EngineMetadata | undefined;
+  let engineProblem: Sam3ClipError | undefined;
+  if (dir && existsSync(dir)) {
+    try {
+      metadata = await readEngineMetadata(dir, pkg.dir);
+      checkEngineMetadata(metadata, dir, pkg, runtime);
+    } catch (error) {
+      if (!(error instanceof Sam3ClipError)) throw error;
+      engineProblem = error;
+      metadata = undefined;
+    }
+  }
+
   const missing = !caps.tensorrt
     ? 'this build of the native addon has no TensorRT support'
-    : !caps.cuda || caps.cuda.devices.length === 0
-      ? 'no CUDA device is visible'
-      : 'the TensorRT runtime is not available yet in this version';
-  if (options.backend === 'tensorrt')
-    throw new Sam3ClipError(
-      'E_BACKEND_UNAVAILABLE',
-      `backend "tensorrt" is unavailable: ${missing}. Rebuild with CUDA and TensorRT (npm run build:native) on a GPU machine, or use backend "cpu".`,
-      { field: 'backend' },
-    );
-  return cpu(`auto: ${missing}; using ONNX Runtime on the CPU`);
+    : !gpu
+      ? `no CUDA device ${options.device} is visible`
+      : !metadata
+        ? `no engines for ${pkg.manifest.name} in ${dir} (${rebuildCommand(pkg.dir).replace('Rebuild', 'build')})`
+        : undefined;
+
+  if (options.backend === 'tensorrt') {
+    if (engineProblem) throw engineProblem;
+    if (missing)
+      throw new Sam3ClipError(
+        'E_BACKEND_UNAVAILABLE',
+        `backend "tensorrt" is unavailable: ${missing}. ` +
+          (caps.tensorrt ? '' : 'Rebuild with CUDA and TensorRT (TENSORRT_ROOT=… npm run build:native) on a GPU machine, or use backend "cpu".'),
+        { field: 'backend' },
+      );
+  } else if (engineProblem || missing) {
+    return cpu(`auto: ${engineProblem ? engineProblem.message : missing}; using ONNX Runtime on the CPU`);
+  }
+  const meta = metadata!;
+  return {
+    name: 'tensorrt',
+    reason: `${options.backend === 'auto' ? 'auto' : 'requested'}: TensorRT ${caps.tensorrt!.version} on ${gpu!.name}, ${meta.precision} engines in ${dir}`,
+    engines: dir!,
+    create: () =>
+      new TensorRtBackend(pkg, {
+        engineDir: dir!,
+        metadata: meta,
+        device: options.device,
+        featureBudgetBytes: options.gpuCacheMiB * 1024 * 1024,
+      }),
+  };
 }

@@ -14,9 +14,13 @@ export async function infoCommand(flags: ParsedArgs['values'], io: CliIo): Promi
   const models = flags.models ?? process.env.SAM3CLIP_MODELS;
   if (models) {
     const pkg = await loadModelPackage(models, { verifyHashes: true });
-    const options = resolveSegmenterOptions({ models, ...(flags.backend ? { backend: flags.backend as 'auto' } : {}) });
-    const selection = selectBackend(options, pkg);
-    info.backend = { name: selection.name, reason: selection.reason };
+    const options = resolveSegmenterOptions({
+      models,
+      ...(flags.backend ? { backend: flags.backend as 'auto' } : {}),
+      ...(flags.engines ? { engines: flags.engines } : {}),
+    });
+    const selection = await selectBackend(options, pkg);
+    info.backend = { name: selection.name, reason: selection.reason, ...(selection.engines ? { engines: selection.engines } : {}) };
     info.models = { dir: pkg.dir, ...pkg.manifest };
   } else {
     info.models = null;

@@ -5,12 +5,15 @@ import { segmentCommand } from './segment-command.js';
 import { infoCommand } from './info-command.js';
 import { tokenizeCommand } from './tokenize-command.js';
 import { serveCommand } from './serve-command.js';
+import { buildEnginesCommand } from './build-engines-command.js';
 
 export const USAGE = `Usage:
   sam3clip segment <image> <prompt...> [--models dir] [--threshold 0.5] [--smoothness 3]
                    [--negative text]... [--out mask.png] [--overlay out.jpg] [--json]
                    [--backend auto|cpu|tensorrt] [--threads n]
-  sam3clip info [--models dir]
+  sam3clip info [--models dir] [--engines dir]
+  sam3clip build-engines --models dir [--max-prompts 16] [--workspace-mib 4096]
+                   [--precision fp16|fp32] [--engines dir] [--version-compatible] [--json]
   sam3clip serve [--port 7860] [--host 127.0.0.1] [--models dir] [--backend auto|cpu|tensorrt]
   sam3clip tokenize --tokenizer <tokenizer.json> [--context-length 77] <text...>
 
@@ -52,6 +55,11 @@ function parse(argv: string[]) {
       'context-length': { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
+      engines: { type: 'string' },
+      'max-prompts': { type: 'string' },
+      'workspace-mib': { type: 'string' },
+      precision: { type: 'string' },
+      'version-compatible': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -81,6 +89,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
         return 0;
       case 'serve':
         await serveCommand(args.values, io);
+        return 0;
+      case 'build-engines':
+        await buildEnginesCommand(args.values, io);
         return 0;
       case 'tokenize':
         await tokenizeCommand(rest, args.values, io);

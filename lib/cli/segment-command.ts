@@ -19,6 +19,7 @@ export async function segmentCommand(positionals: string[], flags: ParsedArgs['v
   const segmenter = await createSegmenter({
     ...(flags.models ? { models: flags.models } : {}),
     ...(flags.backend ? { backend: flags.backend as BackendChoice } : {}),
+    ...(flags.engines ? { engines: flags.engines } : {}),
     ...(threads !== undefined ? { threads } : {}),
   });
   try {

@@ -14,6 +14,7 @@ export async function serveCommand(flags: ParsedArgs['values'], io: CliIo): Prom
     segmenterOptions: {
       ...(flags.models ? { models: flags.models } : {}),
       ...(flags.backend ? { backend: flags.backend as BackendChoice } : {}),
+      ...(flags.engines ? { engines: flags.engines } : {}),
       ...(threads !== undefined ? { threads } : {}),
     },
   });

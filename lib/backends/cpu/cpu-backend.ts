@@ -2,7 +2,7 @@ import { Sam3ClipError } from '../../errors.js';
 import type { ModelPackage } from '../../model/manifest.js';
 import { GRAPH_NAMES, type GraphName } from '../../model/manifest-types.js';
 import type { TokenBatch } from '../../tokenizer.js';
-import type { Backend, DecoderOutput, FloatTensor, GraphStats, ImageFeatures, SessionTimes } from '../backend.js';
+import type { HostBackend, DecoderOutput, FloatTensor, GraphStats, ImageFeatures, SessionTimes } from '../backend.js';
 import { checkGraphMetadata } from '../graph-contract.js';
 import { WorkerPool } from './worker-pool.js';
 import type { WireTensor, WorkerResponse } from './worker-protocol.js';
@@ -17,8 +17,9 @@ export interface CpuBackendOptions {
 type RunResponse = Extract<WorkerResponse, { outputs: unknown }>;
 
 /** The embedded default: ONNX Runtime sessions on the CPU, run in worker threads. */
-export class CpuBackend implements Backend {
+export class CpuBackend implements HostBackend {
   readonly name = 'cpu' as const;
+  readonly kind = 'host' as const;
   private readonly pool: WorkerPool;
   private readonly counters = Object.fromEntries(GRAPH_NAMES.map((g) => [g, { runs: 0, ms: 0 }])) as Record<
     GraphName,
