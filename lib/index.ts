@@ -15,3 +15,8 @@ export type { ModelManifest } from './model/manifest-types.js';
 export { PromptTokenizer } from './tokenizer.js';
 export { resultToJson } from './result-json.js';
 export type { SegmentResultJson } from './result-json.js';
+export { buildEngines } from './engines/build-engines.js';
+export type { BuildEnginesOptions, BuildEnginesResult } from './engines/build-engines.js';
+export type { BuildProgress } from './engines/progress-bar.js';
+export type { EngineMetadata } from './engines/engine-metadata.js';
+export type { Capabilities, CudaDevice } from './native.js';
