@@ -1,0 +1,86 @@
+// The TensorRT backend end to end on a GPU: real engines from the native builder, the device
+// pipeline, and agreement with the CPU backend. Run by `npm run test:gpu` (which builds the addon
+// with CUDA and TensorRT); anywhere without them every test here skips and says why.
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildEngines, capabilities, createSegmenter, type Segmenter } from '../../dist/index.js';
+import { blocksImage, png } from '../support/images.js';
+import { makePackage, tempDir } from '../support/packages.js';
+
+const caps = capabilities();
+const why = !caps.tensorrt
+  ? 'this build of the addon has no TensorRT (npm run test:gpu builds it with TENSORRT_ROOT set)'
+  : !caps.cuda || caps.cuda.devices.length === 0
+    ? 'no CUDA device is visible'
+    : '';
+if (why) console.warn(`TensorRT pipeline tests skipped: ${why}`);
+
+/** A PNG with a few coloured blocks, so masks have edges to disagree on. */
+function testImage(width: number, height: number): Promise<Buffer> {
+  const rgb = blocksImage(width, height, [30, 60, 90], [
+    { x: Math.floor(width / 5), y: Math.floor(height / 4), w: Math.floor(width / 3), h: Math.floor(height / 2), rgb: [220, 40, 40] },
+    { x: Math.floor(width / 2), y: Math.floor(height / 8), w: Math.floor(width / 3), h: Math.floor(height / 3), rgb: [250, 250, 250] },
+  ]);
+  return png(rgb, width, height);
+}
+
+describe.skipIf(why !== '')('TensorRT backend on the GPU', () => {
+  let models: string;
+  let engines: string;
+  let gpu: Segmenter;
+  let cpu: Segmenter;
+
+  beforeAll(async () => {
+    models = await makePackage('stretch', { name: 'gpu-test' });
+    engines = tempDir();
+    const built = await buildEngines({ models, engines, maxPrompts: 8, precision: 'fp32' });
+    expect(path.basename(built.dir)).toMatch(/^sm\d+-trt\d+\.\d+$/);
+    gpu = await createSegmenter({ models, backend: 'tensorrt', engines });
+    cpu = await createSegmenter({ models, backend: 'cpu' });
+  }, 600_000);
+
+  afterAll(async () => {
+    await gpu?.dispose();
+    await cpu?.dispose();
+  });
+
+  it('auto picks TensorRT when engines match', async () => {
+    const auto = await createSegmenter({ models, engines });
+    try {
+      expect(auto.backendInfo?.name).toBe('tensorrt');
+    } finally {
+      await auto.dispose();
+    }
+  });
+
+  it('masks agree with the CPU backend (>= 99.9% of pixels) and scores within 1e-3', async () => {
+    const image = await testImage(173, 121);
+    for (const smoothness of [1, 3, 5]) {
+      const prompts = ['a red car', 'black cat face', 'sky'];
+      const [a, b] = await Promise.all([gpu.segment(image, prompts, { smoothness }), cpu.segment(image, prompts, { smoothness })]);
+      a.forEach((r, i) => {
+        const c = b[i]!;
+        let same = 0;
+        for (let p = 0; p < r.mask.data.length; p++) if (r.mask.data[p] === c.mask.data[p]) same++;
+        expect(same / r.mask.data.length).toBeGreaterThanOrEqual(0.999);
+        r.candidates.forEach((cand, k) => expect(Math.abs(cand.iou - c.candidates[k]!.iou)).toBeLessThan(1e-3));
+        expect(r.candidateIndex).toBe(c.candidateIndex);
+      });
+    }
+  });
+
+  it('keeps the embedding on the GPU: a second call runs no image encoder', async () => {
+    const image = await testImage(96, 64);
+    await gpu.segment(image, 'a');
+    const before = gpu.stats().runs.image_encoder.runs;
+    await gpu.segment(image, ['b', 'c']);
+    expect(gpu.stats().runs.image_encoder.runs).toBe(before);
+  });
+
+  it('a prompt batch beyond the engines profile is a clear error, and the segmenter stays usable', async () => {
+    const image = await testImage(64, 64);
+    const many = Array.from({ length: 9 }, (_, i) => `thing ${i}`);
+    await expect(gpu.segment(image, many)).rejects.toMatchObject({ code: 'E_INVALID_PROMPT' });
+    expect(await gpu.segment(image, 'ok')).toHaveLength(1);
+  });
+});
