@@ -2,7 +2,10 @@
  * Latency benchmark: per-stage times of segment(), cold vs warm, cached embedding vs full, 1/4/16 prompts,
  * p50/p95, the pipeline overhead, then the native morphology benchmark beside OpenCV's.
  *
- *   npm run bench [-- --models dir --image file --iterations 20 --json]
+ *   npm run bench [-- --models dir --image file --iterations 20 --json --backend auto|cpu|tensorrt --engines dir]
+ *
+ * On the TensorRT backend the session rows are GPU times measured with CUDA events on the
+ * pipeline's stream; the stage rows are wall times around each call.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -21,6 +24,8 @@ const { values } = parseArgs({
     image: { type: 'string' },
     iterations: { type: 'string', default: '20' },
     threads: { type: 'string' },
+    backend: { type: 'string', default: 'auto' },
+    engines: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -56,7 +61,7 @@ async function measure(s: Segmenter, runs: number, make: (i: number) => Promise<
   return samples;
 }
 
-function summarize(name: string, samples: Sample[]) {
+function summarize(name: string, samples: Sample[], sessionLabel = 'session') {
   const row: Record<string, { p50: number; p95: number }> = {};
   for (const stage of STAGES) {
     const v = samples.map((s) => s.timings[stage] ?? 0);
@@ -64,7 +69,7 @@ function summarize(name: string, samples: Sample[]) {
   }
   for (const g of SESSIONS) {
     const v = samples.map((s) => s.timings.sessions?.[g] ?? 0);
-    row[`session:${g}`] = { p50: percentile(v, 50), p95: percentile(v, 95) };
+    row[`${sessionLabel}:${g}`] = { p50: percentile(v, 50), p95: percentile(v, 95) };
   }
   const ratio = samples.map((s) => {
     const raw = SESSIONS.reduce((a, g) => a + (s.timings.sessions?.[g] ?? 0), 0);
@@ -82,17 +87,24 @@ async function main(): Promise<void> {
   }
   const threads = values.threads ? Number(values.threads) : undefined;
   const loadStart = performance.now();
-  const s = await createSegmenter({ models, cache: { images: 4, prompts: 0 }, ...(threads ? { threads } : {}) });
+  const s = await createSegmenter({
+    models,
+    cache: { images: 4, prompts: 0 },
+    backend: values.backend as 'auto' | 'cpu' | 'tensorrt',
+    ...(values.engines ? { engines: values.engines } : {}),
+    ...(threads ? { threads } : {}),
+  });
+  const sessionLabel = s.backendInfo?.name === 'tensorrt' ? 'gpu' : 'session';
   const loadMs = performance.now() - loadStart;
   log(`machine: ${os.cpus()[0]?.model} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; backend ${s.backendInfo?.name} (${s.backendInfo?.reason}); load ${loadMs.toFixed(0)} ms`);
 
   const prompts = (n: number, i: number) => Array.from({ length: n }, (_, j) => `object number ${j} in run ${i}`);
   const results = [];
-  results.push(summarize('cold (first call)', await measure(s, 1, async () => ({ img: await image(10_000), prompts: prompts(1, 0) }))));
-  results.push(summarize('warm full, 1 prompt', await measure(s, iterations, async (i) => ({ img: await image(i), prompts: prompts(1, i) }))));
+  results.push(summarize('cold (first call)', await measure(s, 1, async () => ({ img: await image(10_000), prompts: prompts(1, 0) })), sessionLabel));
+  results.push(summarize('warm full, 1 prompt', await measure(s, iterations, async (i) => ({ img: await image(i), prompts: prompts(1, i) })), sessionLabel));
   const embedding = await s.embed(await image(20_000));
   for (const n of [1, 4, 16])
-    results.push(summarize(`cached embedding, ${n} prompt${n > 1 ? 's' : ''}`, await measure(s, iterations, async (i) => ({ img: embedding, prompts: prompts(n, i) }))));
+    results.push(summarize(`cached embedding, ${n} prompt${n > 1 ? 's' : ''}`, await measure(s, iterations, async (i) => ({ img: embedding, prompts: prompts(n, i) })), sessionLabel));
   await s.dispose();
 
   const morphology = runMorphologyBench();
