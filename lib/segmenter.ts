@@ -262,6 +262,10 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     throwIfAborted(signal);
     const mark = performance.now();
 
+    // Without an image cache nothing else will use this embedding: free it now (on the GPU
+    // backend that returns its device memory at once instead of at the next eviction).
+    if (!(image instanceof ImageEmbedding) && this.options.cache.images === 0) embedding.dispose();
+
     const negatives = masks.slice(positives.length).filter((n) => n.choice.passed);
     const results = await Promise.all(
       positives.map(async (p, i) => {
