@@ -10,14 +10,22 @@
 
 namespace sam3clip::trt {
 
-class DeviceBuffer {
+namespace detail {
+inline cudaError_t deviceAlloc(void** p, size_t bytes) { return cudaMalloc(p, bytes); }
+inline cudaError_t deviceFree(void* p) { return cudaFree(p); }
+// Page-locked host memory: copies from it are truly asynchronous and run at full PCIe speed.
+inline cudaError_t pinnedAlloc(void** p, size_t bytes) { return cudaMallocHost(p, bytes); }
+inline cudaError_t pinnedFree(void* p) { return cudaFreeHost(p); }
+}  // namespace detail
+
+template <cudaError_t (*Alloc)(void**, size_t), cudaError_t (*Free)(void*)>
+class CudaBuffer {
  public:
-  DeviceBuffer() = default;
-  explicit DeviceBuffer(size_t bytes) { reserve(bytes); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  DeviceBuffer(DeviceBuffer&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), bytes_(std::exchange(o.bytes_, 0)) {}
-  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
+  CudaBuffer() = default;
+  CudaBuffer(const CudaBuffer&) = delete;
+  CudaBuffer& operator=(const CudaBuffer&) = delete;
+  CudaBuffer(CudaBuffer&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), bytes_(std::exchange(o.bytes_, 0)) {}
+  CudaBuffer& operator=(CudaBuffer&& o) noexcept {
     if (this != &o) {
       release();
       ptr_ = std::exchange(o.ptr_, nullptr);
@@ -25,19 +33,19 @@ class DeviceBuffer {
     }
     return *this;
   }
-  ~DeviceBuffer() { release(); }
+  ~CudaBuffer() { release(); }
 
-  // Contents are not kept when the buffer grows.
+  // Contents are not kept when the buffer grows. Out of memory throws CudaFailure E_GPU_OOM.
   void reserve(size_t bytes) {
     if (bytes <= bytes_) return;
     release();
     void* p = nullptr;
-    throwIfCudaFailed(cudaMalloc(&p, bytes), "cudaMalloc");
+    throwIfCudaFailed(Alloc(&p, bytes), "allocating device or pinned memory");
     ptr_ = p;
     bytes_ = bytes;
   }
   void release() noexcept {
-    if (ptr_) cudaFree(ptr_);
+    if (ptr_) Free(ptr_);
     ptr_ = nullptr;
     bytes_ = 0;
   }
@@ -52,34 +60,7 @@ class DeviceBuffer {
   size_t bytes_ = 0;
 };
 
-// Page-locked host memory: copies from it are truly asynchronous and run at full PCIe speed.
-class PinnedBuffer {
- public:
-  PinnedBuffer() = default;
-  PinnedBuffer(const PinnedBuffer&) = delete;
-  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
-  ~PinnedBuffer() { release(); }
-  void reserve(size_t bytes) {
-    if (bytes <= bytes_) return;
-    release();
-    void* p = nullptr;
-    throwIfCudaFailed(cudaMallocHost(&p, bytes), "cudaMallocHost");
-    ptr_ = p;
-    bytes_ = bytes;
-  }
-  void release() noexcept {
-    if (ptr_) cudaFreeHost(ptr_);
-    ptr_ = nullptr;
-    bytes_ = 0;
-  }
-  template <typename T = void>
-  T* get() const {
-    return static_cast<T*>(ptr_);
-  }
-
- private:
-  void* ptr_ = nullptr;
-  size_t bytes_ = 0;
-};
+using DeviceBuffer = CudaBuffer<detail::deviceAlloc, detail::deviceFree>;
+using PinnedBuffer = CudaBuffer<detail::pinnedAlloc, detail::pinnedFree>;
 
 }  // namespace sam3clip::trt
