@@ -14,6 +14,7 @@
 #include "args.h"
 #include "bindings.h"
 #include "cuda_check.h"
+#include "morphology.h"
 #include "pipeline.h"
 #include "promise_worker.h"
 
