@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <string>
 #include <functional>
 #include <random>
 #include <string>
@@ -13,6 +14,10 @@
 #include "../core/morphology_reference.h"
 #include "../core/postprocess.h"
 #include "../core/preprocess.h"
+#include "../core/selection.h"
+#ifdef SAM3CLIP_HAS_CUDA
+#include "cuda_kernels_test.h"
+#endif
 
 namespace {
 
@@ -229,9 +234,22 @@ void testNormalize() {
       }
 }
 
+void testSelection() {
+  // Last candidate above the threshold; else the first maximum, flagged as not passed.
+  const float iou[] = {0.6f, 0.7f, 0.2f,  /**/ 0.3f, 0.4f, 0.4f,  /**/ 0.5f, 0.9f, 0.5f};
+  int32_t index[3];
+  uint8_t passed[3];
+  selectCandidates(iou, 3, 3, 0.5f, index, passed);
+  CHECK(index[0] == 1 && passed[0] == 1, "prompt 0: %d %d", index[0], passed[0]);
+  CHECK(index[1] == 1 && passed[1] == 0, "prompt 1 (tie, none passes): %d %d", index[1], passed[1]);
+  CHECK(index[2] == 1 && passed[2] == 1, "prompt 2 (0.5 is not above 0.5): %d %d", index[2], passed[2]);
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  bool requireGpu = false;
+  for (int i = 1; i < argc; i++) requireGpu = requireGpu || std::string(argv[i]) == "--require-gpu";
   const std::pair<const char*, std::function<void()>> tests[] = {
       {"morphology matches the reference", testMorphologyMatchesReference},
       {"morphology op names", testParseMorphOp},
@@ -239,6 +257,7 @@ int main() {
       {"mask stats", testStats},
       {"COCO RLE", testRle},
       {"normalize to NCHW", testNormalize},
+      {"candidate selection", testSelection},
   };
   int failedTests = 0;
   for (const auto& [name, fn] : tests) {
@@ -248,6 +267,14 @@ int main() {
     failedTests += !ok;
     std::printf("%s %s\n", ok ? "ok  " : "FAIL", name);
   }
+#ifdef SAM3CLIP_HAS_CUDA
+  failedTests += sam3clip::testing::runCudaKernelTests(requireGpu);
+#else
+  if (requireGpu) {
+    std::printf("FAIL this build has no CUDA (configure with SAM3CLIP_WITH_CUDA=ON)\n");
+    failedTests++;
+  }
+#endif
   std::printf("%d test(s) failed\n", failedTests);
   return failedTests > 0 ? 1 : 0;
 }
