@@ -1,16 +1,58 @@
-// capabilities(): what this build of the addon can accelerate. CPU-only builds report null for
-// both; builds with SAM3CLIP_HAS_CUDA / SAM3CLIP_HAS_TENSORRT (see CMakeLists.txt) will report
-// the CUDA devices and TensorRT version here once native/cuda and native/tensorrt exist.
+// capabilities(): what this build of the addon can accelerate, and what it sees.
+//   cuda: null in builds without CUDA; else { runtimeVersion, devices: [...] } (devices is empty,
+//         not an error, where no driver or GPU is present: cudart is linked statically).
+//   tensorrt: null in builds without TensorRT; else { version, headerVersion, lean }.
 #include "bindings.h"
+
+#ifdef SAM3CLIP_HAS_CUDA
+#include <cuda_runtime_api.h>
+
+#include <string>
+#endif
 
 namespace sam3clip::addon {
 namespace {
 
+#ifdef SAM3CLIP_HAS_CUDA
+Napi::Value cudaCapability(Napi::Env env) {
+  Napi::Object cuda = Napi::Object::New(env);
+  int runtime = 0;
+  cudaRuntimeGetVersion(&runtime);  // e.g. 13050 → "13.5"
+  cuda.Set("runtimeVersion", std::to_string(runtime / 1000) + "." + std::to_string((runtime % 1000) / 10));
+  Napi::Array devices = Napi::Array::New(env);
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    count = 0;
+    cudaGetLastError();  // "no driver" must not linger as the thread's last error
+  }
+  for (int i = 0; i < count; i++) {
+    cudaDeviceProp prop{};
+    if (cudaGetDeviceProperties(&prop, i) != cudaSuccess) continue;
+    Napi::Object d = Napi::Object::New(env);
+    d.Set("index", i);
+    d.Set("name", prop.name);
+    d.Set("computeCapability", std::to_string(prop.major) + "." + std::to_string(prop.minor));
+    d.Set("totalMemoryBytes", static_cast<double>(prop.totalGlobalMem));
+    devices.Set(devices.Length(), d);
+  }
+  cuda.Set("devices", devices);
+  return cuda;
+}
+#endif
+
 Napi::Value capabilities(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object caps = Napi::Object::New(env);
+#ifdef SAM3CLIP_HAS_CUDA
+  caps.Set("cuda", cudaCapability(env));
+#else
   caps.Set("cuda", env.Null());
+#endif
+#ifdef SAM3CLIP_HAS_TENSORRT
+  caps.Set("tensorrt", tensorRtCapability(env));
+#else
   caps.Set("tensorrt", env.Null());
+#endif
   return caps;
 }
 
