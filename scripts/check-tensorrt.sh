@@ -21,11 +21,7 @@ major="$(version_of TRT_MAJOR_ENTERPRISE)"; major="${major:-$(version_of NV_TENS
 minor="$(version_of TRT_MINOR_ENTERPRISE)"; minor="${minor:-$(version_of NV_TENSORRT_MINOR)}"
 echo "check-tensorrt: TensorRT ${major}.${minor} headers in $include"
 
-nvcc="${CUDACXX:-$(command -v nvcc || true)}"
-if [ -z "$nvcc" ]; then
-  node "$root/scripts/cuda-toolchain.mjs" >/dev/null
-  nvcc="$(ls "$root"/.cuda-venv/lib/python3*/site-packages/nvidia/cu*/bin/nvcc 2>/dev/null | head -1)"
-fi
+nvcc="$(node "$root/scripts/cuda-toolchain.mjs")"
 [ -x "$nvcc" ] || { echo "check-tensorrt: no nvcc found (set CUDACXX)" >&2; exit 2; }
 
 cmake_js() { (cd "$root" && npx --no-install cmake-js "$@"); }
