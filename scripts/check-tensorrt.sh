@@ -28,13 +28,14 @@ cmake_js() { (cd "$root" && npx --no-install cmake-js "$@"); }
 common=(--CDSAM3CLIP_WITH_CUDA=ON --CDSAM3CLIP_WITH_TENSORRT=ON "--CDCMAKE_CUDA_COMPILER=$nvcc"
         --CDSAM3CLIP_CUDA_ARCHITECTURES=90 "--CDTENSORRT_INCLUDE_DIR=$include")
 
+mkdir -p "$root/build-trt-check"
 echo "== compile every TensorRT source (builder, runtime, pipeline, addon binding)"
 out="build-trt-check/trt${major}.${minor}-compile"
-cmake_js build --out "$out" "${common[@]}" --CDSAM3CLIP_TENSORRT_COMPILE_ONLY=ON \
-  --target sam3clip_tensorrt_check --target sam3clip_tensorrt_binding_check >"$root/$out.log" 2>&1 \
+{ cmake_js configure --out "$out" "${common[@]}" --CDSAM3CLIP_TENSORRT_COMPILE_ONLY=ON &&
+  cmake --build "$root/$out" --parallel 2 --target sam3clip_tensorrt_check sam3clip_tensorrt_binding_check; } >"$root/$out.log" 2>&1 \
   || { tail -50 "$root/$out.log"; echo "check-tensorrt: compile FAILED against TensorRT ${major}.${minor}" >&2; exit 1; }
 grep -E "warning" "$root/$out.log" | grep -v "^nvcc warning" | sort -u | head -20 || true
-echo "compiled: $(grep -c 'Building CXX object' "$root/$out.log") C++ sources against TensorRT ${major}.${minor} (log: $out.log)"
+echo "compiled: $(grep -cE 'Building CXX object|\.cpp\.o$' "$root/$out.log") C++ sources against TensorRT ${major}.${minor} (log: $out.log)"
 
 [ -n "$libdir" ] || exit 0
 
