@@ -13,6 +13,16 @@ export function step(cmd, args) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+/**
+ * 'native' (the GPUs of this machine) when nvidia-smi lists one, else `fallback`: CMake refuses
+ * CMAKE_CUDA_ARCHITECTURES=native when it sees no GPU, and the tools should then still build and
+ * say plainly that there is no device.
+ */
+export function localArchitectures(fallback) {
+  const r = spawnSync('nvidia-smi', ['-L'], { encoding: 'utf8' });
+  return r.status === 0 && /GPU \d+:/.test(r.stdout ?? '') ? 'native' : fallback;
+}
+
 /** Builds build-cuda/ for `architectures` (CMAKE_CUDA_ARCHITECTURES syntax); undefined when no nvcc can be had. */
 export function buildCudaTree(architectures) {
   const toolchain = ensureNvcc();

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const venv = path.join(root, '.cuda-venv');
 // Pinned so every machine compiles with the same toolkit.
-const WHEELS = ['nvidia-cuda-nvcc==13.5.37', 'nvidia-cuda-runtime==13.5.37', 'nvidia-cuda-crt==13.5.37', 'nvidia-cuda-cccl'];
+const WHEELS = ['nvidia-cuda-nvcc==13.5.37', 'nvidia-cuda-runtime==13.5.37', 'nvidia-cuda-crt==13.5.37', 'nvidia-cuda-cccl==13.3.5.0.6'];
 
 function onPath(exe) {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {

@@ -5,16 +5,17 @@
 //   2. the addon rebuilt with CUDA and, when TENSORRT_ROOT is set, TensorRT;
 //   3. the TensorRT backend end to end (vitest, test/gpu).
 import path from 'node:path';
-import { buildCudaTree, root, step } from './cuda-build.mjs';
+import { buildCudaTree, localArchitectures, root, step } from './cuda-build.mjs';
 
-const built = buildCudaTree('native');
+const architectures = localArchitectures('90');
+const built = buildCudaTree(architectures);
 if (!built.tools) {
   console.error(`test:gpu: no CUDA compiler: ${built.reason}`);
   process.exit(1);
 }
 step(path.join(built.tools, 'sam3clip_native_tests'), ['--require-gpu']);
 
-const cmakeArgs = ['--CDSAM3CLIP_WITH_CUDA=ON', `--CDCMAKE_CUDA_COMPILER=${built.nvcc}`, '--CDSAM3CLIP_CUDA_ARCHITECTURES=native'];
+const cmakeArgs = ['--CDSAM3CLIP_WITH_CUDA=ON', `--CDCMAKE_CUDA_COMPILER=${built.nvcc}`, `--CDSAM3CLIP_CUDA_ARCHITECTURES=${architectures}`];
 if (process.env.TENSORRT_ROOT) cmakeArgs.push('--CDSAM3CLIP_WITH_TENSORRT=ON', `--CDTENSORRT_ROOT=${process.env.TENSORRT_ROOT}`);
 else console.warn('test:gpu: TENSORRT_ROOT is not set: the addon is built without TensorRT and test/gpu will skip');
 step(process.execPath, [path.join(root, 'scripts', 'build-native.mjs'), 'rebuild', ...cmakeArgs]);

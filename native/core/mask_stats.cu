@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <climits>
 
 #include "mask_stats_cuda.h"
@@ -9,8 +10,9 @@ __global__ void initKernel(MaskStatsDevice* out) {
   *out = {0ull, INT_MAX, INT_MAX, -1, -1};
 }
 
-// Grid-stride over the pixels; each block reduces in shared memory, then one atomic per field.
-__global__ void statsKernel(const uint8_t* mask, int width, long pixels, MaskStatsDevice* out) {
+// Grid-stride over rows (blockIdx.y) and columns (x): coordinates come from the indices, not from
+// dividing a pixel index. Each block reduces in shared memory, then one atomic per field.
+__global__ void statsKernel(const uint8_t* mask, int width, int height, MaskStatsDevice* out) {
   __shared__ unsigned long long area;
   __shared__ int minX, minY, maxX, maxY;
   if (threadIdx.x == 0) {
@@ -21,14 +23,16 @@ __global__ void statsKernel(const uint8_t* mask, int width, long pixels, MaskSta
   __syncthreads();
   unsigned long long count = 0;
   int x0 = INT_MAX, y0 = INT_MAX, x1 = -1, y1 = -1;
-  for (long i = static_cast<long>(blockIdx.x) * blockDim.x + threadIdx.x; i < pixels; i += static_cast<long>(gridDim.x) * blockDim.x) {
-    if (!mask[i]) continue;
-    const int y = static_cast<int>(i / width), x = static_cast<int>(i % width);
-    count++;
-    x0 = min(x0, x);
-    x1 = max(x1, x);
-    y0 = min(y0, y);
-    y1 = max(y1, y);
+  for (int y = blockIdx.y; y < height; y += gridDim.y) {
+    const uint8_t* row = mask + static_cast<size_t>(y) * width;
+    for (int x = blockIdx.x * blockDim.x + threadIdx.x; x < width; x += gridDim.x * blockDim.x) {
+      if (!row[x]) continue;
+      count++;
+      x0 = min(x0, x);
+      x1 = max(x1, x);
+      y0 = min(y0, y);
+      y1 = max(y1, y);
+    }
   }
   if (count) {
     atomicAdd(&area, count);
@@ -51,10 +55,13 @@ __global__ void statsKernel(const uint8_t* mask, int width, long pixels, MaskSta
 
 cudaError_t maskStats(const uint8_t* mask, int width, int height, MaskStatsDevice* out, cudaStream_t stream) {
   initKernel<<<1, 1, 0, stream>>>(out);
-  const long pixels = static_cast<long>(width) * height;
-  if (pixels > 0) {
-    const long blocks = (pixels + 255) / 256;
-    statsKernel<<<static_cast<unsigned>(blocks < 4096 ? blocks : 4096), 256, 0, stream>>>(mask, width, pixels, out);
+  if (width > 0 && height > 0) {
+    // About 4096 blocks: enough to fill any GPU, few enough that the per-block atomics on `out`
+    // do not queue up.
+    const int threads = 256;
+    const int columns = std::min((width + threads - 1) / threads, 64);
+    const int rows = std::min(height, std::max(1, 4096 / columns));
+    statsKernel<<<dim3(columns, rows), threads, 0, stream>>>(mask, width, height, out);
   }
   return cudaGetLastError();
 }

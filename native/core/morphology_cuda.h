@@ -15,8 +15,11 @@ namespace sam3clip::cuda {
 // Device scratch the call needs for a width × height mask.
 size_t morphologyScratchBytes(int width, int height);
 
-// src, dst (device): width × height bytes (nonzero = set; dst gets 0/1). src == dst is allowed:
-// src is fully read into scratch before dst is written. scratch: morphologyScratchBytes bytes.
+// src, dst (device): width × height bytes (nonzero = set; dst gets 0/1), any alignment (16-byte
+// aligned rows are read and written with vector accesses). src == dst is allowed: src is fully
+// read into scratch before dst is written. scratch: morphologyScratchBytes bytes, 4-byte aligned
+// (cudaMalloc's alignment is plenty); it may be reused by the next call on the same stream.
+// k < 1 is treated as 1 (the identity on 0/1). Five launches for open/close, three otherwise.
 cudaError_t morphology(const uint8_t* src, uint8_t* dst, int width, int height, MorphOp op, int k, uint8_t* scratch,
                        cudaStream_t stream);
 

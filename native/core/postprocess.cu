@@ -1,3 +1,8 @@
+// CUDA twin of postprocess.cpp, fused with candidate selection. The S×S upscale is never stored:
+// each thread makes kPixelsPerThread consecutive output pixels of one row and computes the few
+// crop values they need (two crop rows × the crop columns its pixels touch, two at a time, as the
+// CPU's two-row cache does). Every value goes through the same float operations in the same order
+// as on the CPU (no fused multiply-adds), so the masks are bit-exact with it.
 #include "postprocess_cuda.h"
 
 namespace sam3clip::cuda {
@@ -8,61 +13,122 @@ struct Tap {
   float w0, w1;
 };
 
+// One resize axis. `scale` is float(in) / float(out), computed on the host: IEEE division there
+// and here give the same float.
+struct Axis {
+  int in, out;
+  float scale;
+};
+
+Axis axis(int in, int out) { return {in, out, static_cast<float>(in) / static_cast<float>(out)}; }
+
 // PyTorch's compute_source_index_and_lambda for float32, exactly as linearTaps() in
 // postprocess.cpp: the source index is computed in double and stored as float.
-__device__ Tap linearTap(int i, int inSize, int outSize) {
-  if (inSize == outSize) return {i, i, 1.0f, 0.0f};
-  const float scale = __fdiv_rn(static_cast<float>(inSize), static_cast<float>(outSize));
-  float src = static_cast<float>(static_cast<double>(scale) * (i + 0.5) - 0.5);
+__device__ Tap linearTap(int i, const Axis& a) {
+  if (a.in == a.out) return {i, i, 1.0f, 0.0f};
+  float src = static_cast<float>(static_cast<double>(a.scale) * (i + 0.5) - 0.5);
   if (src < 0) src = 0;
   Tap t;
-  t.i0 = min(static_cast<int>(src), inSize - 1);
-  t.i1 = t.i0 + (t.i0 < inSize - 1 ? 1 : 0);
+  t.i0 = min(static_cast<int>(src), a.in - 1);
+  t.i1 = t.i0 + (t.i0 < a.in - 1 ? 1 : 0);
   t.w1 = fminf(fmaxf(__fsub_rn(src, static_cast<float>(t.i0)), 0.0f), 1.0f);
   t.w0 = __fsub_rn(1.0f, t.w1);
   return t;
 }
 
 // (a*wx0 + b*wx1)*wy0 + (c*wx0 + d*wx1)*wy1, rounded step by step as the CPU does.
-__device__ float blend(float a, float b, float c, float d, const Tap& tx, const Tap& ty) {
+__device__ __forceinline__ float blend(float a, float b, float c, float d, const Tap& tx, const Tap& ty) {
   const float top = __fadd_rn(__fmul_rn(a, tx.w0), __fmul_rn(b, tx.w1));
   const float bottom = __fadd_rn(__fmul_rn(c, tx.w0), __fmul_rn(d, tx.w1));
   return __fadd_rn(__fmul_rn(top, ty.w0), __fmul_rn(bottom, ty.w1));
 }
 
-// Value of the S×S upscale at (r, c) (inside the crop), computed on the fly.
-__device__ float upscaled(const float* logits, int L, int S, int r, int c) {
-  const Tap ty = linearTap(r, L, S), tx = linearTap(c, L, S);
-  const float* top = logits + static_cast<long>(ty.i0) * L;
-  const float* bottom = logits + static_cast<long>(ty.i1) * L;
-  return blend(top[tx.i0], top[tx.i1], bottom[tx.i0], bottom[tx.i1], tx, ty);
-}
+struct Params {
+  const float* lowres;
+  const int32_t* candidateIndex;
+  int numCandidates, numMasks, L;
+  Axis upRows, upCols;      // L → S (only the crop's rows/columns are ever asked for)
+  Axis outRows, outCols;    // crop (resizedH × resizedW) → original
+  uint8_t* out;
+};
 
-__global__ void postprocessKernel(const float* lowres, const int32_t* candidateIndex, int numCandidates, MaskGeometry g,
-                                  uint8_t* out) {
-  const long plane = static_cast<long>(g.originalH) * g.originalW;
-  const long i = static_cast<long>(blockIdx.x) * blockDim.x + threadIdx.x;
-  const int m = blockIdx.y;
-  if (i >= plane) return;
-  const int y = static_cast<int>(i / g.originalW), x = static_cast<int>(i % g.originalW);
-  const int L = g.lowresSize, S = g.inputSize;
-  const long slot = candidateIndex ? static_cast<long>(m) * numCandidates + candidateIndex[m] : m;
-  const float* logits = lowres + slot * L * L;
-  // Second resize: crop (resizedH × resizedW) → original; its four source pixels come from the first.
-  const Tap ty = linearTap(y, g.resizedH, g.originalH), tx = linearTap(x, g.resizedW, g.originalW);
-  const float v = blend(upscaled(logits, L, S, ty.i0, tx.i0), upscaled(logits, L, S, ty.i0, tx.i1),
-                        upscaled(logits, L, S, ty.i1, tx.i0), upscaled(logits, L, S, ty.i1, tx.i1), tx, ty);
-  out[m * plane + i] = v > 0.0f;
+constexpr int kPixelsPerThread = 8;
+
+// Two crop rows (the ones an output row blends) at one crop column, cached by column.
+struct CropColumn {
+  int c = -1;
+  float top = 0, bottom = 0;
+};
+
+__global__ void postprocessKernel(Params p) {
+  const int ow = p.outCols.out, oh = p.outRows.out, L = p.L;
+  const int x0 = (blockIdx.x * blockDim.x + threadIdx.x) * kPixelsPerThread;
+  if (x0 >= ow) return;
+  const long rows = static_cast<long>(p.numMasks) * oh;
+  for (long r = blockIdx.y; r < rows; r += gridDim.y) {
+    const int m = static_cast<int>(r / oh), y = static_cast<int>(r - static_cast<long>(m) * oh);
+    const long slot = p.candidateIndex ? static_cast<long>(m) * p.numCandidates + p.candidateIndex[m] : m;
+    const float* logits = p.lowres + slot * L * L;
+    // Second resize, vertical: output row y blends crop rows ty.i0 and ty.i1, each of which is
+    // the first resize's blend of two logit rows.
+    const Tap ty = linearTap(y, p.outRows);
+    const Tap rowTop = linearTap(ty.i0, p.upRows), rowBottom = linearTap(ty.i1, p.upRows);
+    const float* t0 = logits + static_cast<long>(rowTop.i0) * L;
+    const float* t1 = logits + static_cast<long>(rowTop.i1) * L;
+    const float* b0 = logits + static_cast<long>(rowBottom.i0) * L;
+    const float* b1 = logits + static_cast<long>(rowBottom.i1) * L;
+    // The crop values of rows ty.i0 and ty.i1 at column c; columns come in non-decreasing order,
+    // so two slots suffice (the lower column is evicted). Named slots keep them in registers.
+    CropColumn slotA, slotB;
+    auto column = [&](int c) -> CropColumn {
+      if (slotA.c == c) return slotA;
+      if (slotB.c == c) return slotB;
+      const Tap tc = linearTap(c, p.upCols);
+      CropColumn v;
+      v.c = c;
+      v.top = blend(t0[tc.i0], t0[tc.i1], t1[tc.i0], t1[tc.i1], tc, rowTop);
+      v.bottom = blend(b0[tc.i0], b0[tc.i1], b1[tc.i0], b1[tc.i1], tc, rowBottom);
+      if (slotA.c < slotB.c) slotA = v;
+      else slotB = v;
+      return v;
+    };
+    uint8_t* dst = p.out + r * ow + x0;
+    const int n = min(kPixelsPerThread, ow - x0);
+    uint32_t bits = 0;
+    for (int i = 0; i < n; i++) {
+      const Tap tx = linearTap(x0 + i, p.outCols);
+      const CropColumn left = column(tx.i0), right = column(tx.i1);
+      bits |= static_cast<uint32_t>(blend(left.top, right.top, left.bottom, right.bottom, tx, ty) > 0.0f) << i;
+    }
+    if (n == kPixelsPerThread && (reinterpret_cast<uintptr_t>(dst) & 7) == 0) {
+      // Bit i → byte i: the four shifted copies of a nibble do not overlap.
+      const uint32_t lo = ((bits & 15u) * 0x00204081u) & 0x01010101u, hi = ((bits >> 4) * 0x00204081u) & 0x01010101u;
+      *reinterpret_cast<uint2*>(dst) = make_uint2(lo, hi);
+    } else {
+      for (int i = 0; i < n; i++) dst[i] = static_cast<uint8_t>(bits >> i & 1u);
+    }
+  }
 }
 
 }  // namespace
 
 cudaError_t postprocessMasks(const float* lowres, const int32_t* candidateIndex, int numCandidates, const MaskGeometry& g,
                              uint8_t* out, cudaStream_t stream) {
-  const long plane = static_cast<long>(g.originalH) * g.originalW;
-  if (g.numMasks <= 0 || plane == 0) return cudaSuccess;
-  const dim3 grid(static_cast<unsigned>((plane + 255) / 256), static_cast<unsigned>(g.numMasks));
-  postprocessKernel<<<grid, 256, 0, stream>>>(lowres, candidateIndex, numCandidates, g, out);
+  const long rows = static_cast<long>(g.numMasks) * g.originalH;
+  if (rows <= 0 || g.originalW <= 0) return cudaSuccess;
+  const Params p{lowres,
+                 candidateIndex,
+                 numCandidates,
+                 g.numMasks,
+                 g.lowresSize,
+                 axis(g.lowresSize, g.inputSize),
+                 axis(g.lowresSize, g.inputSize),
+                 axis(g.resizedH, g.originalH),
+                 axis(g.resizedW, g.originalW),
+                 out};
+  const int threadsPerRow = (g.originalW + kPixelsPerThread - 1) / kPixelsPerThread;
+  const dim3 block(128), grid((threadsPerRow + 127) / 128, static_cast<unsigned>(rows < 65535 ? rows : 65535));
+  postprocessKernel<<<grid, block, 0, stream>>>(p);
   return cudaGetLastError();
 }
 

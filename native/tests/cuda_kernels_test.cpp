@@ -237,6 +237,60 @@ void testMaskStats() {
     }
 }
 
+// Shapes and pointers the random cases above do not reach: the 3840×2160 production mask, byte
+// offsets that move src/dst off the 16-byte boundaries of the vector paths, and heights (or
+// masks × rows) past the 65535-block grid limit, which the kernels cover with row loops.
+void testShapesAndAlignment() {
+  struct Case {
+    int w, h, k;
+    MorphOp op;
+    size_t offset;
+    double density;
+  };
+  const Case cases[] = {{3840, 2160, 5, MorphOp::Close, 0, 0.5},  {3840, 2160, 15, MorphOp::Open, 1, 0.97},
+                        {3840, 2160, 255, MorphOp::Close, 0, 0.02}, {640, 480, 3, MorphOp::Close, 1, 0.4},
+                        {3, 70001, 3, MorphOp::Close, 0, 0.5},     {40, 66000, 9, MorphOp::Dilate, 3, 0.05},
+                        {1, 100000, 31, MorphOp::Erode, 0, 0.9}};
+  for (const Case& c : cases) {
+    const auto src = randomMask(c.w, c.h, c.density);
+    std::vector<uint8_t> want(src.size());
+    morphology(src.data(), want.data(), c.w, c.h, c.op, c.k);
+    DeviceArray<uint8_t> in(src.size() + 16), out(src.size() + 16);
+    DeviceArray<uint8_t> scratch(cuda::morphologyScratchBytes(c.w, c.h));
+    throwIfCudaFailed(cudaMemcpy(in.ptr + c.offset, src.data(), src.size(), cudaMemcpyHostToDevice), "upload");
+    throwIfCudaFailed(cuda::morphology(in.ptr + c.offset, out.ptr + c.offset, c.w, c.h, c.op, c.k, scratch.ptr, nullptr),
+                      "morphology");
+    const auto all = out.download();
+    const std::vector<uint8_t> got(all.begin() + c.offset, all.begin() + c.offset + src.size());
+    size_t bad = 0;
+    for (size_t i = 0; i < got.size(); i++) bad += got[i] != want[i];
+    GPU_CHECK(bad == 0, "%s k=%d on %dx%d at byte offset %zu: %zu pixels differ", opName(c.op), c.k, c.w, c.h, c.offset, bad);
+
+    DeviceArray<cuda::MaskStatsDevice> stats(1);
+    throwIfCudaFailed(cuda::maskStats(in.ptr + c.offset, c.w, c.h, stats.ptr, nullptr), "maskStats");
+    const MaskStats gotStats = cuda::toMaskStats(stats.download()[0]), wantStats = maskStats(src.data(), c.w, c.h);
+    GPU_CHECK(gotStats.area == wantStats.area && std::memcmp(gotStats.bbox, wantStats.bbox, sizeof wantStats.bbox) == 0,
+              "mask statistics of %dx%d differ", c.w, c.h);
+  }
+
+  // 2 masks × 40000 rows: more rows than one grid dimension holds; output one byte off alignment.
+  const MaskGeometry g{2, 16, 64, 64, 64, 40000, 3};
+  std::normal_distribution<float> logit(0.0f, 4.0f);
+  std::vector<float> lowres(2 * 16 * 16);
+  for (auto& v : lowres) v = logit(rng);
+  const size_t pixels = 2 * static_cast<size_t>(g.originalH) * g.originalW;
+  std::vector<uint8_t> want(pixels);
+  postprocessMasks(lowres.data(), g, want.data());
+  DeviceArray<float> dLowres(lowres);
+  DeviceArray<uint8_t> dOut(pixels + 1);
+  throwIfCudaFailed(cuda::postprocessMasks(dLowres.ptr, nullptr, 1, g, dOut.ptr + 1, nullptr), "postprocess");
+  const auto all = dOut.download();
+  size_t differing = 0;
+  for (size_t i = 0; i < pixels; i++) differing += all[i + 1] != want[i];
+  std::printf("  post-processing 2 x 40000 x 3: %zu of %zu pixels differ from the CPU\n", differing, pixels);
+  GPU_CHECK(differing * 10000 <= pixels, "more than 0.01%% of pixels differ");
+}
+
 void testOutOfMemoryIsCoded() {
   void* p = nullptr;
   try {
@@ -264,6 +318,7 @@ int runCudaKernelTests(bool requireGpu) {
       {"CUDA normalize = CPU (bit-exact)", testNormalize},
       {"CUDA candidate selection = CPU", testSelection},
       {"CUDA mask statistics = CPU", testMaskStats},
+      {"CUDA kernels on 4K, tall and unaligned masks = CPU", testShapesAndAlignment},
       {"CUDA out of memory is E_GPU_OOM and recoverable", testOutOfMemoryIsCoded},
   };
   if (status != cudaSuccess || count == 0) {
