@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Export a sam3clip model package from PyTorch checkpoints (or random weights of the real architecture).
+
+  python scripts/export/export_package.py --family sam3 --sam-checkpoint facebook/sam3 \
+      --clip-checkpoint openai/clip-vit-large-patch14 --projection projection.safetensors \
+      --precision fp32 --out packages/sam3-clip-l14 --name sam3-clip-l14
+  python scripts/export/export_package.py --family sam3 --preset tiny --random-init --out /tmp/tiny --name sam3-tiny
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from sam3clip_export.export_info import write_export_info  # noqa: E402
+from sam3clip_export.package_writer import write_package  # noqa: E402
+from sam3clip_export.pipeline import FAMILIES, build_modules  # noqa: E402
+from sam3clip_export.tokenizer import resolve_tokenizer  # noqa: E402
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--family", choices=FAMILIES, default="sam3")
+    ap.add_argument("--sam-checkpoint", help="folder (or hub id) of the SAM / SAM 2.1 / SAM3 checkpoint")
+    ap.add_argument("--clip-checkpoint", help="folder (or hub id) of CLIP (the text tower and tokenizer.json)")
+    ap.add_argument("--projection", help="trained projection weights (.safetensors or torch state dict)")
+    ap.add_argument("--random-init", action="store_true",
+                    help="random weights of the real architecture (tests, benchmarks); no checkpoints needed")
+    ap.add_argument("--seed", type=int, default=0, help="seed of --random-init")
+    ap.add_argument("--preset", choices=("tiny", "full"), default="full",
+                    help="architecture sizes for --random-init (checkpoints bring their own)")
+    ap.add_argument("--precision", choices=("fp32", "fp16"), default="fp32")
+    ap.add_argument("--bpe", help="CLIP bpe_simple_vocab_16e6.txt.gz when the CLIP checkpoint has no tokenizer.json")
+    ap.add_argument("--out", required=True, help="output folder")
+    ap.add_argument("--name", required=True, help="package name ([a-z0-9][a-z0-9._-]*)")
+    args = ap.parse_args(argv)
+    if args.random_init:
+        if args.sam_checkpoint or args.clip_checkpoint or args.projection:
+            ap.error("--random-init builds every part at random: leave out the checkpoints and --projection")
+    else:
+        missing = [f for f, v in (("--sam-checkpoint", args.sam_checkpoint), ("--clip-checkpoint", args.clip_checkpoint),
+                                  ("--projection", args.projection)) if not v]
+        if missing:
+            ap.error(f"missing {', '.join(missing)} (or pass --random-init)")
+    return args
+
+
+def export(args) -> dict:
+    t0 = time.time()
+    modules = build_modules(args.family, args.preset, sam_checkpoint=args.sam_checkpoint,
+                            clip_checkpoint=args.clip_checkpoint, projection_path=args.projection,
+                            random_init=args.random_init, seed=args.seed)
+    print(f"built {args.family} modules in {time.time() - t0:.1f}s", flush=True)
+    os.makedirs(args.out, exist_ok=True)
+    tokenizer = resolve_tokenizer(os.path.join(args.out, "tokenizer.json"), args.clip_checkpoint, args.bpe)
+    manifest = write_package(
+        args.out, name=args.name, family=args.family, image_encoder=modules.image_encoder,
+        text_encoder=modules.text_encoder, projection=modules.projection, mask_decoder=modules.mask_decoder,
+        tokenizer_json_path=tokenizer, precision=args.precision, log=lambda m: print(m, flush=True), **modules.dims,
+    )
+    write_export_info(args.out, args)
+    print(f"wrote {args.out} ({args.precision}) in {time.time() - t0:.1f}s", flush=True)
+    return manifest
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        export(args)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""FP16 conversion of an exported FP32 graph.
+
+TensorRT 11 builds FP16 engines only from FP16 graphs (strongly typed networks), so the weights and most ops
+become float16 while the numerically fragile ops stay float32: LayerNorm (variance of large activations),
+Softmax (exp overflow) and reductions. Inputs and outputs stay float32 because the library feeds float32.
+"""
+
+from __future__ import annotations
+
+KEEP_FP32 = [
+    "LayerNormalization", "Softmax", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
+    "ReduceL2", "ReduceSumSquare", "ReduceLogSumExp", "Pow", "Sqrt", "ArgMax", "CumSum", "Range",
+    "Sin", "Cos", "Erf",
+]
+
+
+def convert_graph_to_fp16(src: str, dst: str) -> None:
+    import onnx
+    from onnxruntime.transformers.float16 import convert_float_to_float16
+
+    model = onnx.load(src)
+    fp16 = convert_float_to_float16(model, keep_io_types=True, op_block_list=KEEP_FP32, disable_shape_infer=False)
+    toposort(fp16.graph)
+    from .package_writer import save_model
+
+    save_model(fp16, dst)
+    onnx.checker.check_model(dst)
+
+
+def toposort(graph) -> None:
+    """Reorders nodes so each comes after its inputs' producers (the converter appends its input casts last)."""
+    produced = {i.name for i in graph.input} | {t.name for t in graph.initializer} | {""}
+    pending = list(graph.node)
+    ordered = []
+    while pending:
+        rest = []
+        for node in pending:
+            if all(name in produced for name in node.input):
+                ordered.append(node)
+                produced.update(node.output)
+            else:
+                rest.append(node)
+        if len(rest) == len(pending):
+            raise ValueError(f"graph has a cycle or a missing input near node {rest[0].name}")
+        pending = rest
+    del graph.node[:]
+    graph.node.extend(ordered)

@@ -1,0 +1,151 @@
+"""Writes a model package: four ONNX graphs, manifest.json with SHA-256s, tokenizer.json (docs/model-package.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import warnings
+
+import torch
+from torch import nn
+
+from .fp16 import convert_graph_to_fp16
+
+OPSET = 17
+FORMAT = "sam3clip-model-package"
+
+
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+PROTOBUF_LIMIT = 2_000_000_000  # a single ONNX protobuf cannot exceed 2 GiB; leave some margin
+
+
+def export_graph(module: nn.Module, args: tuple, path: str, inputs: list[str], outputs: list[str],
+                 dynamic: dict[str, dict[int, str]], opset: int = OPSET) -> None:
+    """TorchScript-based export (dynamo=False): it keeps the dynamic batch axis symbolic without data-dependent
+    shape guards, and its graphs parse in TensorRT. The file is then checked by onnx.checker.
+
+    Graphs over the 2 GiB protobuf limit (SAM ViT-H in FP32) keep their weights in one external-data file
+    ``<graph>.onnx.data`` beside the graph, which ONNX Runtime and TensorRT's parser read from the same folder.
+    """
+    import onnx
+
+    module = module.eval()
+    folder = os.path.dirname(os.path.abspath(path))
+    data_path = path + ".data"
+    if os.path.exists(data_path):
+        os.remove(data_path)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".export-") as tmp:
+        raw = os.path.join(tmp, "graph.onnx")
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer warnings about Python-side shape arithmetic are expected
+            torch.onnx.export(
+                module, args, raw, input_names=inputs, output_names=outputs, dynamic_axes=dynamic,
+                opset_version=opset, do_constant_folding=True, dynamo=False,
+            )
+        total = sum(os.path.getsize(os.path.join(tmp, f)) for f in os.listdir(tmp))
+        if total < PROTOBUF_LIMIT and len(os.listdir(tmp)) == 1:
+            os.replace(raw, path)
+        else:
+            save_model(onnx.load(raw), path)
+    onnx.checker.check_model(path)
+
+
+def save_model(model, path: str) -> None:
+    """Saves a ModelProto, with its weights in ``<path>.data`` when it would not fit one protobuf."""
+    import onnx
+
+    size = sum(len(t.raw_data) for t in model.graph.initializer)
+    if size < PROTOBUF_LIMIT:
+        onnx.save(model, path)
+    else:
+        onnx.save(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                  location=os.path.basename(path) + ".data", size_threshold=1024)
+
+
+def check_loads(path: str) -> None:
+    import onnxruntime as ort
+
+    ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+
+
+def write_package(out_dir: str, *, name: str, family: str, image_encoder: nn.Module, text_encoder: nn.Module,
+                  projection: nn.Module, mask_decoder: nn.Module, image_size: int, resize: str, mean, std,
+                  embedding_channels: int, embedding_size, high_res_features: bool, text_embedding: int,
+                  prompt_embedding: int, prompt_tokens: int, mask_size: int, candidates: int,
+                  context_length: int, pad_id: int, tokenizer_json_path: str, precision: str = "fp32",
+                  lowercase: bool = True, opset: int = OPSET, log=print) -> dict:
+    """Exports the graphs into out_dir (created; existing graph files are replaced) and returns the manifest."""
+    if precision not in ("fp32", "fp16"):
+        raise ValueError(f"precision must be fp32 or fp16, not {precision!r}")
+    if not os.path.isfile(tokenizer_json_path):
+        raise FileNotFoundError(f"tokenizer.json not found: {tokenizer_json_path}")
+    os.makedirs(out_dir, exist_ok=True)
+    h, w = embedding_size
+    S = image_size
+    pixel = torch.zeros(1, 3, S, S)
+    ids = torch.full((2, context_length), pad_id, dtype=torch.int64)
+    ids[:, 0] = 49406
+    text = torch.zeros(2, text_embedding)
+    prompts = torch.zeros(2, prompt_tokens, prompt_embedding)
+    feats = [torch.zeros(1, embedding_channels, h, w)]
+    feat_names = ["image_embeddings"]
+    if high_res_features:
+        feats += [torch.zeros(1, 32, 4 * h, 4 * w), torch.zeros(1, 64, 2 * h, 2 * w)]
+        feat_names += ["high_res_feats_0", "high_res_feats_1"]
+    B = {0: "B"}
+    graphs = {
+        "image_encoder": (image_encoder, (pixel,), ["pixel_values"], feat_names, {}),
+        "text_encoder": (text_encoder, (ids,), ["input_ids"], ["text_embeds"], {"input_ids": B, "text_embeds": B}),
+        "text_projection": (projection, (text,), ["text_embeds"], ["prompt_embeds"],
+                            {"text_embeds": B, "prompt_embeds": B}),
+        "mask_decoder": (mask_decoder, (*feats, prompts), feat_names + ["prompt_embeds"], ["masks", "iou_scores"],
+                         {"prompt_embeds": {0: "B", 1: "N"}, "masks": B, "iou_scores": B}),
+    }
+    files = {}
+    for key, (module, args, inputs, outputs, dynamic) in graphs.items():
+        path = os.path.join(out_dir, f"{key}.onnx")
+        log(f"exporting {key} ...")
+        if precision == "fp16":
+            with tempfile.TemporaryDirectory(dir=out_dir, prefix=".fp32-") as tmp:
+                fp32_path = os.path.join(tmp, f"{key}.onnx")
+                export_graph(module, args, fp32_path, inputs, outputs, dynamic, opset)
+                convert_graph_to_fp16(fp32_path, path)
+        else:
+            export_graph(module, args, path, inputs, outputs, dynamic, opset)
+        check_loads(path)
+        files[key] = {"path": f"{key}.onnx", "sha256": sha256_file(path)}
+        log(f"  {key}.onnx {os.path.getsize(path) / 1e6:.1f} MB")
+    tok_path = os.path.join(out_dir, "tokenizer.json")
+    if os.path.abspath(tokenizer_json_path) != os.path.abspath(tok_path):
+        shutil.copyfile(tokenizer_json_path, tok_path)
+    files["tokenizer"] = {"path": "tokenizer.json", "sha256": sha256_file(tok_path)}
+    manifest = {
+        "format": FORMAT,
+        "formatVersion": 1,
+        "name": name,
+        "family": family,
+        "precision": precision,
+        "image": {"size": S, "resize": resize, "mean": list(mean), "std": list(std)},
+        "tokenizer": {"contextLength": context_length, "padId": pad_id, "lowercase": lowercase,
+                      "attentionMask": False},
+        "dims": {
+            "embeddingChannels": embedding_channels, "embeddingSize": [h, w], "highResFeatures": high_res_features,
+            "textEmbedding": text_embedding, "promptEmbedding": prompt_embedding, "promptTokens": prompt_tokens,
+        },
+        "mask": {"size": mask_size, "candidates": candidates},
+        "files": files,
+    }
+    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+    return manifest

@@ -1,0 +1,74 @@
+"""The trainable text-prompted segmenter, assembled from the export code's own modules
+(scripts/export/sam3clip_export), so what is trained is exactly what write_package exports:
+SAM3 tracker (image encoder + mask decoder), CLIP text tower, PromptProjection.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "export"))
+
+from sam3clip_export.clip_text import CONTEXT_LENGTH, EOS_ID, ClipTextEncoder, build_clip_text, clip_dims  # noqa: E402
+from sam3clip_export.projection import PromptProjection  # noqa: E402
+from sam3clip_export.sam3_tracker import Sam3ImageEncoder, Sam3MaskDecoder, build_sam3_tracker, sam3_dims  # noqa: E402
+
+
+class TextSegmenter(nn.Module):
+    def __init__(self, sam3_preset: str = "tiny", clip_preset: str = "tiny", seed: int = 0,
+                 sam3_checkpoint: str | None = None, clip_checkpoint: str | None = None):
+        super().__init__()
+        random = sam3_checkpoint is None
+        self.tracker = build_sam3_tracker(sam3_preset, checkpoint=sam3_checkpoint, random_init=random, seed=seed)
+        self.clip = build_clip_text(clip_preset, checkpoint=clip_checkpoint, random_init=clip_checkpoint is None,
+                                    seed=seed + 1)
+        dims = sam3_dims(self.tracker)
+        self.image_size = dims["image_size"]
+        torch.manual_seed(seed + 2)
+        self.projection = PromptProjection(int(self.clip.config.projection_dim), 512, dims["prompt_embedding"])
+        pe = self.tracker.prompt_encoder
+        # Start the text token as a positive point's type embedding and the blank token as SAM's padding
+        # token: the decoder already knows how to read that pair.
+        self.projection.init_from_sam(not_a_point_embed=pe.not_a_point_embed.weight, point_embed=pe.point_embed.weight[1])
+        self.image_encoder = Sam3ImageEncoder(self.tracker)
+        self.text_encoder = ClipTextEncoder(self.clip)
+        self.decoder = Sam3MaskDecoder(self.tracker)
+
+    def encode_images(self, pixel_values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return self.image_encoder(pixel_values)
+
+    def text_embeds(self, input_ids: torch.Tensor) -> torch.Tensor:
+        return self.text_encoder(input_ids)
+
+    def decode(self, feats: tuple[torch.Tensor, ...], prompt_embeds: torch.Tensor):
+        """feats: one image's (embeddings, hr0, hr1), batch 1; prompt_embeds [B,N,P] -> masks [B,K,m,m], iou [B,K]."""
+        return self.decoder(feats[0], feats[1], feats[2], prompt_embeds)
+
+    def trainable(self, mode: str) -> list[nn.Parameter]:
+        """mlp: the projection only (everything else frozen); end-to-end: every weight."""
+        for p in self.parameters():
+            p.requires_grad_(mode == "end-to-end")
+        for p in self.projection.parameters():
+            p.requires_grad_(True)
+        return [p for p in self.parameters() if p.requires_grad]
+
+
+class PromptTokenizer:
+    """CLIP BPE through the package's own tokenizer.json (the same file the library tokenizes with)."""
+
+    def __init__(self, tokenizer_json: Path):
+        from tokenizers import Tokenizer
+
+        self.tok = Tokenizer.from_file(str(tokenizer_json))
+
+    def __call__(self, prompts: list[str]) -> torch.Tensor:
+        rows = []
+        for p in prompts:
+            ids = self.tok.encode(" ".join(p.split()).lower()).ids
+            if len(ids) > CONTEXT_LENGTH:  # keep EOS last, as the library truncates
+                ids = ids[: CONTEXT_LENGTH - 1] + [ids[-1]]
+            rows.append(ids + [EOS_ID] * (CONTEXT_LENGTH - len(ids)))
+        return torch.tensor(rows, dtype=torch.int64)
