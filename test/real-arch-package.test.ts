@@ -1,0 +1,93 @@
+/**
+ * A package exported from the real architectures (SAM3 tracker + CLIP text tower + projection MLP, tiny sizes,
+ * random weights; scripts/export/make_tiny_fixture.py) must reproduce the PyTorch reference outputs stored next
+ * to it: the predicted IoU of every candidate within 1e-3 and the selected final mask on ≥ 99.9% of pixels.
+ * Nothing here runs PyTorch; the references were computed from the same PNGs and token ids.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSegmenter, type Segmenter } from '../dist/index.js';
+
+const PACKAGE = path.resolve(__dirname, 'fixtures/sam3-tiny');
+const REFERENCE = path.resolve(__dirname, 'fixtures/sam3-tiny-reference');
+
+interface ReferenceCase {
+  image: string;
+  width: number;
+  height: number;
+  prompt: string;
+  iouScores: number[];
+  foreground: number[];
+  masks: string[];
+}
+
+const index = JSON.parse(readFileSync(path.join(REFERENCE, 'reference.json'), 'utf8')) as { cases: ReferenceCase[] };
+
+/** Row-major bits, most significant first (numpy.packbits), as written by scripts/export/sam3clip_export/reference.py. */
+function unpackMask(base64: string, width: number, height: number): Uint8Array {
+  const bytes = Buffer.from(base64, 'base64');
+  const out = new Uint8Array(width * height);
+  for (let i = 0; i < out.length; i++) out[i] = (bytes[i >> 3]! >> (7 - (i & 7))) & 1;
+  return out;
+}
+
+/** The library's rule (lib/selection.ts), recomputed: last candidate above the threshold, else the best. */
+function expectedCandidate(iou: number[], threshold: number): number {
+  let last = -1;
+  let best = 0;
+  iou.forEach((v, i) => {
+    if (v > threshold) last = i;
+    if (v > iou[best]!) best = i;
+  });
+  return last >= 0 ? last : best;
+}
+
+function agreement(a: Uint8Array, b: Uint8Array): number {
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  return same / a.length;
+}
+
+describe('real-architecture tiny package (SAM3 tracker + CLIP, random weights) vs PyTorch', () => {
+  let segmenter: Segmenter;
+  beforeAll(async () => {
+    segmenter = await createSegmenter({ models: PACKAGE, backend: 'cpu', threads: 1, cache: false });
+  }, 60_000);
+  afterAll(() => segmenter?.dispose());
+
+  it('has references worth comparing (both foreground and background in every mask)', () => {
+    expect(index.cases.length).toBe(6);
+    for (const c of index.cases)
+      for (const f of c.foreground) {
+        expect(f).toBeGreaterThan(0.02);
+        expect(f).toBeLessThan(0.98);
+      }
+  });
+
+  const images = [...new Set(index.cases.map((c) => c.image))];
+  for (const image of images) {
+    const cases = index.cases.filter((c) => c.image === image);
+    // threshold 0.1 takes the last candidate above it, 0.9 (above every score here) the best one.
+    for (const threshold of [0.1, 0.9]) {
+      it(`${image}, ${cases.length} prompts in one batch, threshold ${threshold}`, async () => {
+        const results = await segmenter.segment(path.join(REFERENCE, image), cases.map((c) => c.prompt), {
+          threshold,
+          smoothness: 1, // no morphology: the reference is the plain post-processed mask
+        });
+        expect(results).toHaveLength(cases.length);
+        results.forEach((r, i) => {
+          const ref = cases[i]!;
+          expect(r.prompt).toBe(ref.prompt);
+          expect(r.candidates).toHaveLength(3);
+          r.candidates.forEach((c, k) => expect(Math.abs(c.iou - ref.iouScores[k]!)).toBeLessThan(1e-3));
+          const k = expectedCandidate(ref.iouScores, threshold);
+          expect(r.candidateIndex).toBe(k);
+          expect([r.mask.width, r.mask.height]).toEqual([ref.width, ref.height]);
+          const want = unpackMask(ref.masks[k]!, ref.width, ref.height);
+          expect(agreement(r.mask.data, want)).toBeGreaterThanOrEqual(0.999);
+        });
+      });
+    }
+  }
+});
