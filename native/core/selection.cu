@@ -1,3 +1,4 @@
+#include "selection.h"
 #include "selection_cuda.h"
 
 namespace sam3clip::cuda {
@@ -7,14 +8,7 @@ __global__ void selectKernel(const float* iou, int numPrompts, int numCandidates
                              uint8_t* passed) {
   const int p = blockIdx.x * blockDim.x + threadIdx.x;
   if (p >= numPrompts) return;
-  const float* s = iou + static_cast<long>(p) * numCandidates;
-  int last = -1, best = 0;
-  for (int k = 0; k < numCandidates; k++) {
-    if (s[k] > threshold) last = k;
-    if (s[k] > s[best]) best = k;
-  }
-  index[p] = last >= 0 ? last : best;
-  passed[p] = last >= 0 ? 1 : 0;
+  selectOne(iou + static_cast<long>(p) * numCandidates, numCandidates, threshold, index + p, passed + p);
 }
 
 }  // namespace

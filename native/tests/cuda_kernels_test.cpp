@@ -23,23 +23,12 @@
 #include "../core/preprocess_cuda.h"
 #include "../core/selection.h"
 #include "../core/selection_cuda.h"
+#include "check.h"
 #include "shared_cases.h"
 
 namespace sam3clip::testing {
 namespace {
 
-int failures = 0;
-
-#define GPU_CHECK(cond, ...)                             \
-  do {                                                   \
-    if (!(cond)) {                                       \
-      std::printf("  FAIL %s:%d: ", __FILE__, __LINE__); \
-      std::printf(__VA_ARGS__);                          \
-      std::printf("\n");                                 \
-      failures++;                                        \
-      return;                                            \
-    }                                                    \
-  } while (0)
 
 // A device copy of a host vector, freed at scope end.
 template <typename T>
@@ -102,7 +91,7 @@ void testMorphologyRandom() {
           const bool inPlace = (cases % 3) == 0;
           const auto got = gpuMorphology(src, w, h, op, k, inPlace);
           for (size_t i = 0; i < want.size(); i++)
-            GPU_CHECK(got[i] == want[i], "%s k=%d %dx%d density %.2f%s: pixel %zu is %d, CPU %d", opName(op), k, w, h, density,
+            CHECK(got[i] == want[i], "%s k=%d %dx%d density %.2f%s: pixel %zu is %d, CPU %d", opName(op), k, w, h, density,
                       inPlace ? " (in place)" : "", i, got[i], want[i]);
           cases++;
         }
@@ -120,10 +109,10 @@ void testMorphologyShared() {
   for (const Json& c : doc["cases"].array) {
     const int w = c["width"].integer(), h = c["height"].integer(), k = c["k"].integer();
     MorphOp op;
-    GPU_CHECK(parseMorphOp(c["op"].string, op), "unknown op %s", c["op"].string.c_str());
+    CHECK(parseMorphOp(c["op"].string, op), "unknown op %s", c["op"].string.c_str());
     const auto src = base64Decode(c["input"].string), want = base64Decode(c["expected"].string);
     const auto got = gpuMorphology(src, w, h, op, k, false);
-    GPU_CHECK(got == want, "OpenCV case %s differs", c["name"].string.c_str());
+    CHECK(got == want, "OpenCV case %s differs", c["name"].string.c_str());
     n++;
   }
   std::printf("  %d OpenCV cases bit-exact\n", n);
@@ -159,7 +148,7 @@ void testPostprocessRandom() {
     total += static_cast<long>(got.size());
   }
   std::printf("  bilinear post-processing: %ld of %ld pixels differ from the CPU\n", differing, total);
-  GPU_CHECK(differing * 10000 <= total, "more than 0.01%% of pixels differ (%ld of %ld)", differing, total);
+  CHECK(differing * 10000 <= total, "more than 0.01%% of pixels differ (%ld of %ld)", differing, total);
 }
 
 void testPostprocessShared() {
@@ -186,7 +175,7 @@ void testPostprocessShared() {
     total += static_cast<long>(want.size());
   }
   std::printf("  PyTorch cases: %ld of %ld pixels differ\n", differing, total);
-  GPU_CHECK(differing * 10000 <= total, "more than 0.01%% of pixels differ from PyTorch");
+  CHECK(differing * 10000 <= total, "more than 0.01%% of pixels differ from PyTorch");
 }
 
 void testNormalize() {
@@ -201,7 +190,7 @@ void testNormalize() {
     DeviceArray<float> dOut(want.size());
     throwIfCudaFailed(cuda::normalizeToNchw(dRgb.ptr, w, h, size, mean, stdv, dOut.ptr, nullptr), "normalize");
     const auto got = dOut.download();
-    GPU_CHECK(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)) == 0, "normalize %dx%d in %d differs", w, h, size);
+    CHECK(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)) == 0, "normalize %dx%d in %d differs", w, h, size);
   }
 }
 
@@ -218,7 +207,7 @@ void testSelection() {
     DeviceArray<int32_t> dIndex(P);
     DeviceArray<uint8_t> dPassed(P);
     throwIfCudaFailed(cuda::selectCandidates(dIou.ptr, P, K, threshold, dIndex.ptr, dPassed.ptr, nullptr), "select");
-    GPU_CHECK(dIndex.download() == wantIndex && dPassed.download() == wantPassed, "selection differs at threshold %.1f", threshold);
+    CHECK(dIndex.download() == wantIndex && dPassed.download() == wantPassed, "selection differs at threshold %.1f", threshold);
   }
 }
 
@@ -231,7 +220,7 @@ void testMaskStats() {
       DeviceArray<cuda::MaskStatsDevice> dStats(1);
       throwIfCudaFailed(cuda::maskStats(dMask.ptr, s[0], s[1], dStats.ptr, nullptr), "maskStats");
       const MaskStats got = cuda::toMaskStats(dStats.download()[0]);
-      GPU_CHECK(got.area == want.area && std::memcmp(got.bbox, want.bbox, sizeof want.bbox) == 0,
+      CHECK(got.area == want.area && std::memcmp(got.bbox, want.bbox, sizeof want.bbox) == 0,
                 "%dx%d density %g: area %llu vs %llu", s[0], s[1], density, static_cast<unsigned long long>(got.area),
                 static_cast<unsigned long long>(want.area));
     }
@@ -264,12 +253,12 @@ void testShapesAndAlignment() {
     const std::vector<uint8_t> got(all.begin() + c.offset, all.begin() + c.offset + src.size());
     size_t bad = 0;
     for (size_t i = 0; i < got.size(); i++) bad += got[i] != want[i];
-    GPU_CHECK(bad == 0, "%s k=%d on %dx%d at byte offset %zu: %zu pixels differ", opName(c.op), c.k, c.w, c.h, c.offset, bad);
+    CHECK(bad == 0, "%s k=%d on %dx%d at byte offset %zu: %zu pixels differ", opName(c.op), c.k, c.w, c.h, c.offset, bad);
 
     DeviceArray<cuda::MaskStatsDevice> stats(1);
     throwIfCudaFailed(cuda::maskStats(in.ptr + c.offset, c.w, c.h, stats.ptr, nullptr), "maskStats");
     const MaskStats gotStats = cuda::toMaskStats(stats.download()[0]), wantStats = maskStats(src.data(), c.w, c.h);
-    GPU_CHECK(gotStats.area == wantStats.area && std::memcmp(gotStats.bbox, wantStats.bbox, sizeof wantStats.bbox) == 0,
+    CHECK(gotStats.area == wantStats.area && std::memcmp(gotStats.bbox, wantStats.bbox, sizeof wantStats.bbox) == 0,
               "mask statistics of %dx%d differ", c.w, c.h);
   }
 
@@ -288,7 +277,7 @@ void testShapesAndAlignment() {
   size_t differing = 0;
   for (size_t i = 0; i < pixels; i++) differing += all[i + 1] != want[i];
   std::printf("  post-processing 2 x 40000 x 3: %zu of %zu pixels differ from the CPU\n", differing, pixels);
-  GPU_CHECK(differing * 10000 <= pixels, "more than 0.01%% of pixels differ");
+  CHECK(differing * 10000 <= pixels, "more than 0.01%% of pixels differ");
 }
 
 void testOutOfMemoryIsCoded() {
@@ -296,13 +285,13 @@ void testOutOfMemoryIsCoded() {
   try {
     throwIfCudaFailed(cudaMalloc(&p, size_t{1} << 50), "a 1 PiB allocation");
     cudaFree(p);
-    GPU_CHECK(false, "a 1 PiB allocation succeeded");
+    CHECK(false, "a 1 PiB allocation succeeded");
   } catch (const CudaFailure& e) {
-    GPU_CHECK(e.code == "E_GPU_OOM", "code %s: %s", e.code.c_str(), e.what());
+    CHECK(e.code == "E_GPU_OOM", "code %s: %s", e.code.c_str(), e.what());
   }
   // The device is still usable afterwards.
   DeviceArray<uint8_t> ok(16);
-  GPU_CHECK(cudaDeviceSynchronize() == cudaSuccess, "device unusable after an OOM");
+  CHECK(cudaDeviceSynchronize() == cudaSuccess, "device unusable after an OOM");
 }
 
 }  // namespace

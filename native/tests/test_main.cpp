@@ -15,24 +15,14 @@
 #include "../core/postprocess.h"
 #include "../core/preprocess.h"
 #include "../core/selection.h"
+#include "check.h"
 #ifdef SAM3CLIP_HAS_CUDA
 #include "cuda_kernels_test.h"
 #endif
 
 namespace {
 
-int failures = 0;
-
-#define CHECK(cond, ...)                                   \
-  do {                                                     \
-    if (!(cond)) {                                         \
-      std::printf("  FAIL %s:%d: ", __FILE__, __LINE__);   \
-      std::printf(__VA_ARGS__);                            \
-      std::printf("\n");                                   \
-      failures++;                                          \
-      return;                                              \
-    }                                                      \
-  } while (0)
+using sam3clip::testing::failures;
 
 using namespace sam3clip;
 

@@ -5,6 +5,8 @@
  * images on every run; the Python generator uses numpy's RNG, so no seed here repeats a training image.
  * Keep the constants in step with shapes.py.
  */
+import { prng } from '../../scripts/fixtures/fixture-spec.js';
+
 export const COLOURS = { red: [220, 40, 40], green: [40, 190, 60], blue: [50, 80, 230] } as const;
 export const SHAPES = ['circle', 'square', 'triangle'] as const;
 export type Colour = keyof typeof COLOURS;
@@ -33,16 +35,6 @@ export interface ShapesImage {
   instances: ShapeInstance[];
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Sampled at pixel centres with no anti-aliasing, as in shapes.py. */
 export function shapeMask(shape: Shape, cx: number, cy: number, r: number, size: number): Uint8Array {
@@ -64,7 +56,7 @@ const count = (m: Uint8Array) => m.reduce((s, v) => s + v, 0);
 
 /** One image from its seed. */
 export function shapesImage(seed: number, size = IMAGE_SIZE): ShapesImage {
-  const rand = mulberry32(seed);
+  const rand = prng(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   const uniform = (lo: number, hi: number) => lo + rand() * (hi - lo);
   const base = [int(...BACKGROUND), int(...BACKGROUND), int(...BACKGROUND)];
