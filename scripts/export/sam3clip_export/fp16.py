@@ -18,8 +18,12 @@ def convert_graph_to_fp16(src: str, dst: str) -> None:
     import onnx
     from onnxruntime.transformers.float16 import convert_float_to_float16
 
-    model = onnx.load(src)
-    fp16 = convert_float_to_float16(model, keep_io_types=True, op_block_list=KEEP_FP32, disable_shape_infer=False)
+    # The converter's own shape inference serializes the model in memory, which fails past 2 GB (SAM ViT-H);
+    # inferring on the file handles external data, and the converter then uses the inferred value types.
+    inferred = src + ".shapes.onnx"
+    onnx.shape_inference.infer_shapes_path(src, inferred)
+    model = onnx.load(inferred)
+    fp16 = convert_float_to_float16(model, keep_io_types=True, op_block_list=KEEP_FP32, disable_shape_infer=True)
     toposort(fp16.graph)
     from .package_writer import save_model
 

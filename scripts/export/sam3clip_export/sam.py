@@ -50,7 +50,17 @@ def build(preset: str = "full", checkpoint: str | None = None, random_init: bool
         return load_pretrained(SamModel, checkpoint, "SAM (facebook/sam-vit-huge)")
     if not random_init:
         raise ValueError("build: give a checkpoint, or random_init=True for random weights")
-    return seeded_random_init(lambda: SamModel(sam_config(preset)), seed)
+    return seeded_random_init(lambda: _with_usable_neck(SamModel(sam_config(preset))), seed)
+
+
+def _with_usable_neck(model):
+    """transformers' random init of SAM's vision encoder leaves activations ~1e-9 and image embeddings ~1e-20
+    (LayerNorm cannot rescale below its eps): useless for parity checks and zero in FP16. PyTorch's default init
+    of its convolutions and linear layers gives activations of order 1."""
+    for module in model.vision_encoder.modules():
+        if isinstance(module, (nn.Conv2d, nn.Linear)):
+            module.reset_parameters()
+    return model
 
 
 def dims(model) -> dict:
