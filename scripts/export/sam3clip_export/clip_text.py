@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .common import load_pretrained, seeded_random_init
+from .common import build_model
 
 CONTEXT_LENGTH = 77
 BOS_ID = 49406
@@ -35,11 +35,8 @@ def build_clip_text(preset: str = "full", checkpoint: str | None = None, random_
     """CLIPTextModelWithProjection in eval mode, from a checkpoint (a full CLIP folder works too) or random."""
     from transformers import CLIPTextModelWithProjection
 
-    if checkpoint is not None:
-        return load_pretrained(CLIPTextModelWithProjection, checkpoint, "CLIP (openai/clip-vit-large-patch14)")
-    if not random_init:
-        raise ValueError("build_clip_text: give a checkpoint, or random_init=True for random weights")
-    return seeded_random_init(lambda: CLIPTextModelWithProjection(clip_text_config(preset)), seed)
+    return build_model(CLIPTextModelWithProjection, clip_text_config, preset, checkpoint, random_init, seed,
+                       "CLIP (openai/clip-vit-large-patch14)", "build_clip_text")
 
 
 def clip_dims(model) -> dict:

@@ -46,6 +46,16 @@ def seeded_random_init(make: Callable[[], nn.Module], seed: int) -> nn.Module:
     return model.eval().float()
 
 
+def build_model(cls, make_config: Callable[[str], object], preset: str, checkpoint: str | None, random_init: bool,
+                seed: int, what: str, caller: str) -> nn.Module:
+    """``cls.from_pretrained(checkpoint)``, or ``cls(make_config(preset))`` with seeded random weights."""
+    if checkpoint is not None:
+        return load_pretrained(cls, checkpoint, what)
+    if not random_init:
+        raise ValueError(f"{caller}: give a checkpoint, or random_init=True for random weights")
+    return seeded_random_init(lambda: cls(make_config(preset)), seed)
+
+
 class TrackerImageEncoder(nn.Module):
     """SAM 2 / SAM3-tracker single-image features: (image_embeddings, high_res_feats_0, high_res_feats_1).
 

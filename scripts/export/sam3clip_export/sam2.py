@@ -6,7 +6,7 @@ conv_s0/conv_s1 and the no-memory token on the 64×64 embedding (common.TrackerI
 
 from __future__ import annotations
 
-from .common import DecoderWrapper, TrackerImageEncoder, load_pretrained, seeded_random_init
+from .common import DecoderWrapper, TrackerImageEncoder, build_model
 from .sam import IMAGENET_MEAN, IMAGENET_STD
 
 SAM2_PRESETS: dict[str, dict] = {
@@ -44,11 +44,8 @@ def sam2_config(preset: str):
 def build(preset: str = "full", checkpoint: str | None = None, random_init: bool = False, seed: int = 0):
     from transformers import Sam2Model
 
-    if checkpoint is not None:
-        return load_pretrained(Sam2Model, checkpoint, "SAM 2.1 (facebook/sam2.1-hiera-large)")
-    if not random_init:
-        raise ValueError("build: give a checkpoint, or random_init=True for random weights")
-    return seeded_random_init(lambda: Sam2Model(sam2_config(preset)), seed)
+    return build_model(Sam2Model, sam2_config, preset, checkpoint, random_init, seed,
+                       "SAM 2.1 (facebook/sam2.1-hiera-large)", "build")
 
 
 def dims(model) -> dict:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .common import DecoderWrapper, TrackerImageEncoder, load_pretrained, seeded_random_init
+from .common import DecoderWrapper, TrackerImageEncoder, build_model
 
 
 @dataclass(frozen=True)
@@ -92,11 +92,8 @@ def build_sam3_tracker(preset: str = "full", checkpoint: str | None = None, rand
     """A Sam3TrackerModel in eval mode: ``from_pretrained(checkpoint)``, or built from the preset with random weights."""
     from transformers import Sam3TrackerModel
 
-    if checkpoint is not None:
-        return load_pretrained(Sam3TrackerModel, checkpoint, "SAM3 (facebook/sam3)")
-    if not random_init:
-        raise ValueError("build_sam3_tracker: give a checkpoint, or random_init=True for random weights")
-    return seeded_random_init(lambda: Sam3TrackerModel(sam3_tracker_config(preset)), seed)
+    return build_model(Sam3TrackerModel, sam3_tracker_config, preset, checkpoint, random_init, seed,
+                       "SAM3 (facebook/sam3)", "build_sam3_tracker")
 
 
 def sam3_dims(model) -> dict:
