@@ -143,3 +143,17 @@ class DecoderWrapper(nn.Module):
             return self._run(image_embeddings, prompt_embeds, [high_res_feats_0, high_res_feats_1])
         (prompt_embeds,) = rest
         return self._run(image_embeddings, prompt_embeds)
+
+
+class TrackerMaskDecoder(DecoderWrapper):
+    """SAM 2 / SAM3-tracker decoder: (image_embeddings, high_res_feats_0, high_res_feats_1, prompt_embeds [B,N,256])
+    → masks [B,3,m,m], iou [B,3]."""
+
+    def __init__(self, model):
+        super().__init__(model, high_res=True)
+
+
+def init_tracker_projection_tokens(projection, model) -> None:
+    """TEXT_PROMPT starts as the positive-point type embedding, the blank token as the "not a point" padding."""
+    pe = model.prompt_encoder
+    projection.init_from_sam(not_a_point_embed=pe.not_a_point_embed.weight, point_embed=pe.point_embed.weight[1])

@@ -6,7 +6,7 @@ conv_s0/conv_s1 and the no-memory token on the 64×64 embedding (common.TrackerI
 
 from __future__ import annotations
 
-from .common import DecoderWrapper, TrackerImageEncoder, build_model
+from .common import TrackerImageEncoder, TrackerMaskDecoder, build_model, init_tracker_projection_tokens
 from .sam import IMAGENET_MEAN, IMAGENET_STD
 
 SAM2_PRESETS: dict[str, dict] = {
@@ -60,15 +60,8 @@ def dims(model) -> dict:
     }
 
 
-class ImageEncoder(TrackerImageEncoder):
-    pass
+ImageEncoder = TrackerImageEncoder
 
 
-class MaskDecoder(DecoderWrapper):
-    def __init__(self, model):
-        super().__init__(model, high_res=True)
-
-
-def init_projection_tokens(projection, model) -> None:
-    pe = model.prompt_encoder
-    projection.init_from_sam(not_a_point_embed=pe.not_a_point_embed.weight, point_embed=pe.point_embed.weight[1])
+MaskDecoder = TrackerMaskDecoder
+init_projection_tokens = init_tracker_projection_tokens

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .common import DecoderWrapper, TrackerImageEncoder, build_model
+from .common import TrackerImageEncoder, TrackerMaskDecoder, build_model, init_tracker_projection_tokens
 
 
 @dataclass(frozen=True)
@@ -144,17 +144,8 @@ def _tile_by_gather(position_embeddings: torch.Tensor, height: int, width: int) 
     return grid[:, rows][:, :, cols].reshape(1, int(height) * int(width), channels)
 
 
-class Sam3MaskDecoder(DecoderWrapper):
-    """(image_embeddings, high_res_feats_0, high_res_feats_1, prompt_embeds [B,N,256]) → masks [B,3,m,m], iou [B,3]."""
-
-    def __init__(self, model):
-        super().__init__(model, high_res=True)
-
-
-def init_projection_tokens(projection, model) -> None:
-    """TEXT_PROMPT starts as the positive-point type embedding, the blank token as the "not a point" padding."""
-    pe = model.prompt_encoder
-    projection.init_from_sam(not_a_point_embed=pe.not_a_point_embed.weight, point_embed=pe.point_embed.weight[1])
+Sam3MaskDecoder = TrackerMaskDecoder
+init_projection_tokens = init_tracker_projection_tokens
 
 
 # The names pipeline.build_modules looks up in each family module.
