@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Sam3ClipError } from '../errors.js';
 import { engineFolder } from '../engines/engine-location.js';
-import { checkEngineMetadata, readEngineMetadata, rebuildCommand, type EngineMetadata } from '../engines/engine-metadata.js';
+import { buildEnginesCommand, checkEngineMetadata, readEngineMetadata, type EngineMetadata } from '../engines/engine-metadata.js';
 import type { ModelPackage } from '../model/manifest.js';
 import { capabilities } from '../native.js';
 import type { ResolvedSegmenterOptions } from '../options.js';
@@ -55,7 +55,7 @@ export async function selectBackend(options: ResolvedSegmenterOptions, pkg: Mode
     : !gpu
       ? `no CUDA device ${options.device} is visible`
       : !metadata
-        ? `no engines for ${pkg.manifest.name} in ${dir} (${rebuildCommand(pkg.dir).replace('Rebuild', 'build')})`
+        ? `no engines for ${pkg.manifest.name} in ${dir} (build them with: ${buildEnginesCommand(pkg.dir)})`
         : undefined;
 
   if (options.backend === 'tensorrt') {

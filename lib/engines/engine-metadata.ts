@@ -42,8 +42,13 @@ export interface EngineMetadata {
   engines: Record<GraphName, EngineFileInfo>;
 }
 
+/** The command that builds (or rebuilds) the engines of a package. */
+export function buildEnginesCommand(modelsDir: string): string {
+  return `npm run build-engines -- --models ${JSON.stringify(modelsDir)}`;
+}
+
 export function rebuildCommand(modelsDir: string): string {
-  return `Rebuild the engines with: npm run build-engines -- --models ${JSON.stringify(modelsDir)}`;
+  return `Rebuild the engines with: ${buildEnginesCommand(modelsDir)}`;
 }
 
 function mismatch(dir: string, problem: string, modelsDir: string): Sam3ClipError {

@@ -70,14 +70,6 @@ void Engine::checkTensor(const TensorSpec& spec, bool input, const std::string& 
   }
 }
 
-size_t Engine::deviceMemoryBytes() const {
-#if NV_TENSORRT_MAJOR >= 10
-  return static_cast<size_t>(engine_->getDeviceMemorySizeV2());
-#else
-  return engine_->getDeviceMemorySize();
-#endif
-}
-
 void Engine::setInputShape(const std::string& name, const std::vector<int64_t>& dims) {
   nvinfer1::Dims d{};
   d.nbDims = static_cast<int32_t>(dims.size());

@@ -28,7 +28,6 @@ class Engine {
 
   // Largest batch the engine's optimization profile allows on its dynamic axis (1 if static).
   int maxBatch() const { return maxBatch_; }
-  size_t deviceMemoryBytes() const;
 
   void setInputShape(const std::string& name, const std::vector<int64_t>& dims);
   void setAddress(const std::string& name, void* address);

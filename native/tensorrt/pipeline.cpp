@@ -113,7 +113,7 @@ size_t Pipeline::slotBytes() const {
   return bytes;
 }
 
-void Pipeline::bindImage(Engine& engine, Slot& slot, bool /*asInputs*/) {
+void Pipeline::bindImage(Engine& engine, Slot& slot) {
   engine.setAddress("image_embeddings", slot.embeddings.get());
   if (config_.highResFeatures) {
     engine.setAddress("high_res_feats_0", slot.highRes0.get());
@@ -144,7 +144,7 @@ int Pipeline::encodeImage(const uint8_t* rgb, int width, int height, StageTimes&
                     "normalizeToNchw");
   ev.record(2, stream_);
   imageEncoder_->setAddress("pixel_values", pixels_.get());
-  bindImage(*imageEncoder_, slot, false);
+  bindImage(*imageEncoder_, slot);
   imageEncoder_->enqueue(stream_);
   ev.record(3, stream_);
   throwIfCudaFailed(cudaStreamSynchronize(stream_), "image encoder");
@@ -174,7 +174,7 @@ SegmentOutput Pipeline::segment(const SegmentRequest& r) {
     throw TrtFailure("E_INVALID_OPTION", "invalid mask geometry or smoothness");
   throwIfCudaFailed(cudaSetDevice(c.device), "cudaSetDevice");
 
-  const int64_t B = r.batch, L = c.contextLength, K = c.candidates, m = c.maskSize;
+  const int64_t B = r.batch, L = c.contextLength, K = c.candidates;
   const size_t pixels = static_cast<size_t>(r.originalH) * r.originalW;
   masks_.reserve(B * pixels);
   if (r.smoothness > 1) {
@@ -210,7 +210,7 @@ SegmentOutput Pipeline::segment(const SegmentRequest& r) {
   ev.record(2, stream_);
 
   maskDecoder_->setInputShape("prompt_embeds", {B, c.promptTokens, c.promptDim});
-  bindImage(*maskDecoder_, found->second, true);
+  bindImage(*maskDecoder_, found->second);
   maskDecoder_->setAddress("prompt_embeds", promptEmbeds_.get());
   maskDecoder_->setAddress("masks", lowres_.get());
   maskDecoder_->setAddress("iou_scores", iou_.get());
@@ -256,7 +256,6 @@ SegmentOutput Pipeline::segment(const SegmentRequest& r) {
   out.times.maskDecoder = ev.elapsed(2, 3);
   out.times.postprocess = ev.elapsed(3, 4);
   out.times.download = ev.elapsed(4, 5);
-  (void)m;
   return out;
 }
 

@@ -77,7 +77,8 @@ class Pipeline {
     DeviceBuffer embeddings, highRes0, highRes1;
   };
   class Events;
-  void bindImage(Engine& engine, Slot& slot, bool asInputs);
+  // The image tensors (embeddings and high-res features) of a slot, as encoder outputs or decoder inputs.
+  void bindImage(Engine& engine, Slot& slot);
 
   PipelineConfig config_;
   std::mutex mutex_;  // one stream: calls run one at a time

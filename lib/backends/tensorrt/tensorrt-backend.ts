@@ -56,7 +56,6 @@ export class TensorRtBackend implements DeviceBackend {
   private pipeline?: TensorRtPipeline;
   /** Resident features, least recently used first. */
   private readonly resident = new Set<GpuFeatures>();
-  private residentBytes = 0;
   private readonly counters = Object.fromEntries(GRAPH_NAMES.map((g) => [g, { runs: 0, ms: 0 }])) as Record<GraphName, GraphStats>;
 
   constructor(
@@ -100,11 +99,6 @@ export class TensorRtBackend implements DeviceBackend {
     for (const g of GRAPH_NAMES) onProgress(g);
   }
 
-  /** The most prompts (positives + negatives) one call may carry: the engines' profile. */
-  get maxPrompts(): number {
-    return this.pipeline?.maxPrompts ?? this.options.metadata.maxPrompts;
-  }
-
   private count(graph: GraphName, ms: number, times?: SessionTimes): void {
     this.counters[graph].runs++;
     this.counters[graph].ms += ms;
@@ -122,7 +116,6 @@ export class TensorRtBackend implements DeviceBackend {
     const slot = features.slot;
     features.slot = undefined;
     this.resident.delete(features);
-    this.residentBytes -= features.byteLength;
     void this.pipeline?.releaseImage(slot).catch(() => {});
   }
 
@@ -133,8 +126,11 @@ export class TensorRtBackend implements DeviceBackend {
       this.resident.add(features);
       return features.slot;
     }
+    let residentBytes = 0;
+    for (const f of this.resident) residentBytes += f.byteLength;
     for (const old of this.resident) {
-      if (this.residentBytes + features.byteLength <= this.options.featureBudgetBytes) break;
+      if (residentBytes + features.byteLength <= this.options.featureBudgetBytes) break;
+      residentBytes -= old.byteLength;
       this.evict(old);
     }
     let result: { slot: number; times: GpuStageTimes };
@@ -150,7 +146,6 @@ export class TensorRtBackend implements DeviceBackend {
     }
     features.slot = result.slot;
     this.resident.add(features);
-    this.residentBytes += features.byteLength;
     return result.slot;
   }
 
