@@ -1,39 +1,48 @@
 /**
- * The README's main job on a machine with nothing downloaded: writes the tiny test packages, draws an
- * image, and segments it through the CLI. With --models <dir> and --image <file> it runs on yours.
+ * The README's main job on a machine with nothing downloaded: draws a coloured-shapes image and asks the
+ * trained demo package (models/shapes-demo) for "red circle" and "blue square" through the CLI, then
+ * scores each mask against the shapes it drew. With --models <dir> and --image <file> it runs on yours.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { writeFixturePackage } from './fixtures/fixture-models.js';
+import { categoryMask, firstImageWith, iou, type ShapesImage } from './fixtures/shapes-image.js';
 
 const root = path.resolve(__dirname, '..');
-const { values } = parseArgs({
-  options: { models: { type: 'string' }, image: { type: 'string' }, prompt: { type: 'string', default: 'a red box' } },
+const DEMO_PROMPTS = ['red circle', 'blue square'];
+const { values, positionals } = parseArgs({
+  options: { models: { type: 'string' }, image: { type: 'string' } },
+  allowPositionals: true,
 });
-const work = path.join(root, '.tmp');
+const work = path.join(root, '.tmp', 'demo');
 mkdirSync(work, { recursive: true });
 
 async function main(): Promise<void> {
-  let models = values.models;
-  if (!models) {
-    models = path.join(work, 'models', 'tiny-stretch');
-    if (!existsSync(path.join(models, 'manifest.json'))) await writeFixturePackage(models, { variant: 'stretch' });
-  }
+  const models = values.models ?? path.join(root, 'models', 'shapes-demo');
+  const prompts = positionals.length > 0 ? positionals : DEMO_PROMPTS;
   let image = values.image;
+  let drawn: ShapesImage | undefined;
   if (!image) {
-    image = path.join(work, 'demo.png');
-    const w = 320;
-    const h = 240;
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="${w}" height="${h}" fill="#202020"/><rect x="40" y="50" width="120" height="100" fill="#e06020"/><circle cx="240" cy="160" r="50" fill="#20a0e0"/></svg>`;
-    writeFileSync(image, await sharp(Buffer.from(svg)).png().toBuffer());
+    drawn = firstImageWith(DEMO_PROMPTS);
+    image = path.join(work, 'shapes.png');
+    await sharp(Buffer.from(drawn.rgb), { raw: { width: drawn.width, height: drawn.height, channels: 3 } }).png().toFile(image);
   }
   const cli = path.join(root, 'dist', 'cli', 'main.js');
-  const args = [cli, 'segment', image, values.prompt!, '--models', models, '-o', path.join(work, 'mask.png'), '--overlay', path.join(work, 'overlay.png')];
-  console.log(`$ sam3clip ${args.slice(1).join(' ')}`);
+  const out = path.join(work, 'mask.png');
+  const args = [cli, 'segment', image, ...prompts, '--models', models, '-o', out, '--overlay', path.join(work, 'overlay.png')];
+  console.log(`$ sam3clip ${args.slice(1).map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}`);
   execFileSync(process.execPath, args, { stdio: 'inherit' });
+  if (!drawn) return;
+
+  // The image was drawn here, so the truth is known: say how close each mask is to it.
+  for (const [i, prompt] of prompts.entries()) {
+    const file = prompts.length > 1 ? path.join(work, `mask-${i + 1}.png`) : out;
+    const { data } = await sharp(readFileSync(file)).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const mask = Uint8Array.from(data, (v) => (v > 127 ? 1 : 0));
+    console.log(`${prompt}: IoU ${iou(mask, categoryMask(drawn, prompt)).toFixed(3)} with the drawn shape`);
+  }
 }
 
 main().catch((error) => {

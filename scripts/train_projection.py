@@ -61,9 +61,13 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--checkpoint-every", type=int, default=50)
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--init-projection", action=argparse.BooleanOptionalAction, default=True,
+                   help="start the projection standardized over the training prompts' text embeddings")
     p.add_argument("--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this much training time")
     p.add_argument("--export-only", action="store_true", help="write the package from the last checkpoint")
     p.add_argument("--threshold", type=float, default=0.5, help="the library threshold used in evaluation")
+    p.add_argument("--weights", choices=["fp32", "fp16"], default="fp32",
+                   help="stored precision of the package's weights (fp16: half the size, still computed in fp32)")
     return p.parse_args(argv)
 
 
@@ -227,6 +231,11 @@ def main(argv=None) -> int:
         train = PromptData(train_path, absent_per_image=args.absent_per_image, seed=args.seed)
         if args.resume and ckpt_path.exists():
             train.rng.setstate(state["data_rng"])
+        if step == 0 and args.init_projection:
+            with torch.no_grad():
+                text = model.text_embeds(tokenizer(train.prompts).to(device)).float()
+            model.projection.init_from_text(text)
+            log(f"projection standardized over {len(train.prompts)} training prompts")
         log(f"mode {args.mode}: {sum(p.numel() for p in params) / 1e6:.3f}M trainable of "
             f"{sum(p.numel() for p in model.parameters()) / 1e6:.3f}M; {len(train.items)} train images, "
             f"{len(train.prompts)} prompts; S={model.image_size}; amp={args.amp}; device={device}")
@@ -250,7 +259,7 @@ def main(argv=None) -> int:
             step += 1
             history.append(loss.item())
             if step % 10 == 0:
-                log(f"step {step}/{args.steps} loss {float(loss):.4f} mask {parts['mask']:.4f} iou-mse {parts['iou']:.4f} "
+                log(f"step {step}/{args.steps} loss {loss.item():.4f} mask {parts['mask']:.4f} iou-mse {parts['iou']:.4f} "
                     f"best-IoU {parts['best_iou']:.3f} lr {optimizer.param_groups[0]['lr']:.2e} {time.time() - start:.0f}s")
             out_of_time = args.max_minutes is not None and time.time() - start > args.max_minutes * 60
             if step % args.checkpoint_every == 0 or step == args.steps or out_of_time:
@@ -264,7 +273,7 @@ def main(argv=None) -> int:
 
     scores = trainer.evaluate(val)
     log(f"held-out ({val_path}), library threshold {args.threshold}:\n{scores.format()}")
-    files = export_package(model, args.out, args.name, tok_path)
+    files = export_package(model, args.out, args.name, tok_path, weights=args.weights)
     (args.work / f"eval-{args.mode}.json").write_text(json.dumps({"step": step, "curve": curve_summary(history),
                                                                   "heldout": scores.summary()}, indent=1))
     log(f"wrote {args.out}: " + ", ".join(f"{f.name} {f.stat().st_size / 1e6:.2f} MB" for f in files))

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSegmenter, type Segmenter } from '../dist/index.js';
-import { categoryMask, COLOURS, iou, SHAPES, shapesImage, type ShapesImage } from './support/shapes.js';
+import { categoryMask, COLOURS, iou, SHAPES, shapesImage, type ShapesImage } from '../scripts/fixtures/shapes-image.js';
 
 const MODELS = process.env.SAM3CLIP_DEMO_MODELS ?? path.resolve(__dirname, '..', 'models', 'shapes-demo');
 const CATEGORIES = Object.keys(COLOURS).flatMap((c) => SHAPES.map((s) => `${c} ${s}`));

@@ -34,6 +34,9 @@ def parse_args(argv=None):
     ap.add_argument("--preset", choices=("tiny", "full"), default="full",
                     help="architecture sizes for --random-init (checkpoints bring their own)")
     ap.add_argument("--precision", choices=("fp32", "fp16"), default="fp32")
+    ap.add_argument("--weights", choices=("fp32", "fp16"), default=None,
+                    help="stored weight precision (default: --precision); fp16 with --precision fp32 halves the "
+                         "files and still computes in fp32 on ONNX Runtime")
     ap.add_argument("--bpe", help="CLIP bpe_simple_vocab_16e6.txt.gz when the CLIP checkpoint has no tokenizer.json")
     ap.add_argument("--out", required=True, help="output folder")
     ap.add_argument("--name", required=True, help="package name ([a-z0-9][a-z0-9._-]*)")
@@ -60,7 +63,7 @@ def export(args) -> dict:
     manifest = write_package(
         args.out, name=args.name, family=args.family, image_encoder=modules.image_encoder,
         text_encoder=modules.text_encoder, projection=modules.projection, mask_decoder=modules.mask_decoder,
-        tokenizer_json_path=tokenizer, precision=args.precision, log=lambda m: print(m, flush=True), **modules.dims,
+        tokenizer_json_path=tokenizer, precision=args.precision, weights=args.weights, log=lambda m: print(m, flush=True), **modules.dims,
     )
     write_export_info(args.out, args)
     print(f"wrote {args.out} ({args.precision}) in {time.time() - t0:.1f}s", flush=True)

@@ -10,7 +10,8 @@ from sam3clip_export.tokenizer import resolve_tokenizer  # noqa: F401  (re-expor
 from sam3clip_export.sam3_tracker import Sam3ImageEncoder, Sam3MaskDecoder
 
 
-def export_package(model: TextSegmenter, out: Path, name: str, tokenizer_json: Path, family: str = "sam3") -> list[Path]:
+def export_package(model: TextSegmenter, out: Path, name: str, tokenizer_json: Path, family: str = "sam3",
+                   weights: str = "fp32") -> list[Path]:
     model = model.cpu().float().eval()
     d = sam3_dims(model.tracker)
     c = clip_dims(model.clip)
@@ -24,6 +25,6 @@ def export_package(model: TextSegmenter, out: Path, name: str, tokenizer_json: P
         high_res_features=d["high_res_features"], text_embedding=c["text_embedding"],
         prompt_embedding=d["prompt_embedding"], prompt_tokens=model.projection.prompt_tokens,
         mask_size=d["mask_size"], candidates=d["candidates"], context_length=c["context_length"],
-        pad_id=c["pad_id"], tokenizer_json_path=str(tokenizer_json), log=lambda *a: None,
+        pad_id=c["pad_id"], tokenizer_json_path=str(tokenizer_json), weights=weights, log=lambda *a: None,
     )
     return [Path(out) / f["path"] for f in manifest["files"].values()] + [Path(out) / "manifest.json"]

@@ -2,7 +2,7 @@
 
 Each image holds 2-4 filled shapes ("red circle", "blue square", "green triangle", ...) on a noisy
 background, at random sizes and positions, overlapping a little at most. Everything follows from the
-seed, so a held-out set is just another seed. test/support/shapes.ts draws the same kind of image
+seed, so a held-out set is just another seed. scripts/fixtures/shapes-image.ts draws the same kind of image
 in TypeScript (same colours, shapes, size ranges and noise); keep the two in step.
 
 The output is plain COCO (images, annotations with uncompressed RLE, categories named by their
@@ -25,9 +25,9 @@ COLOURS: dict[str, tuple[int, int, int]] = {
 SHAPES = ("circle", "square", "triangle")
 CATEGORIES = [f"{c} {s}" for c in COLOURS for s in SHAPES]
 
-# Recipe shared with test/support/shapes.ts.
+# Recipe shared with scripts/fixtures/shapes-image.ts.
 IMAGE_SIZE = 128
-RADIUS = (14, 28)  # half the bounding-box side, pixels
+RADIUS = (18, 32)  # half the bounding-box side, pixels
 OBJECTS = (2, 4)
 COLOUR_JITTER = 20  # per channel, per object
 BACKGROUND = (30, 100)  # base grey level range

@@ -12,7 +12,7 @@ import warnings
 import torch
 from torch import nn
 
-from .fp16 import convert_graph_to_fp16
+from .fp16 import convert_graph_to_fp16, store_weights_fp16
 
 OPSET = 17
 FORMAT = "sam3clip-model-package"
@@ -83,10 +83,17 @@ def write_package(out_dir: str, *, name: str, family: str, image_encoder: nn.Mod
                   embedding_channels: int, embedding_size, high_res_features: bool, text_embedding: int,
                   prompt_embedding: int, prompt_tokens: int, mask_size: int, candidates: int,
                   context_length: int, pad_id: int, tokenizer_json_path: str, precision: str = "fp32",
-                  lowercase: bool = True, opset: int = OPSET, log=print) -> dict:
-    """Exports the graphs into out_dir (created; existing graph files are replaced) and returns the manifest."""
+                  weights: str | None = None, lowercase: bool = True, opset: int = OPSET, log=print) -> dict:
+    """Exports the graphs into out_dir (created; existing graph files are replaced) and returns the manifest.
+
+    precision: what the graphs compute in. weights="fp16" with precision="fp32" stores the weights as float16
+    (half the size on disk) while the graphs still compute in float32 (see store_weights_fp16).
+    """
     if precision not in ("fp32", "fp16"):
         raise ValueError(f"precision must be fp32 or fp16, not {precision!r}")
+    weights = weights or precision
+    if weights not in ("fp32", "fp16") or (precision == "fp16" and weights != "fp16"):
+        raise ValueError(f"weights must be fp32 or fp16 (fp16 for an fp16 graph), not {weights!r}")
     if not os.path.isfile(tokenizer_json_path):
         raise FileNotFoundError(f"tokenizer.json not found: {tokenizer_json_path}")
     os.makedirs(out_dir, exist_ok=True)
@@ -120,6 +127,11 @@ def write_package(out_dir: str, *, name: str, family: str, image_encoder: nn.Mod
                 fp32_path = os.path.join(tmp, f"{key}.onnx")
                 export_graph(module, args, fp32_path, inputs, outputs, dynamic, opset)
                 convert_graph_to_fp16(fp32_path, path)
+        elif weights == "fp16":
+            with tempfile.TemporaryDirectory(dir=out_dir, prefix=".fp32-") as tmp:
+                fp32_path = os.path.join(tmp, f"{key}.onnx")
+                export_graph(module, args, fp32_path, inputs, outputs, dynamic, opset)
+                store_weights_fp16(fp32_path, path)
         else:
             export_graph(module, args, path, inputs, outputs, dynamic, opset)
         check_loads(path)
@@ -135,6 +147,8 @@ def write_package(out_dir: str, *, name: str, family: str, image_encoder: nn.Mod
         "name": name,
         "family": family,
         "precision": precision,
+        # Stored precision of the weights, written only when it differs from the compute precision.
+        **({"weights": weights} if weights != precision else {}),
         "image": {"size": S, "resize": resize, "mean": list(mean), "std": list(std)},
         "tokenizer": {"contextLength": context_length, "padId": pad_id, "lowercase": lowercase,
                       "attentionMask": False},

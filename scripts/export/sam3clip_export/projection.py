@@ -35,6 +35,28 @@ class PromptProjection(nn.Module):
                 self.blank_prompt.copy_(not_a_point_embed.reshape(-1))
         return self
 
+    def init_from_text(self, text_embeds: torch.Tensor, token_norm: float | None = None):
+        """Data-dependent start for training: standardizes the MLP's input over the given prompts' embeddings.
+
+        Text embeddings of different prompts share a large common part (cosine 0.9+ for an untrained text
+        tower, 0.7+ for CLIP's own), so a freshly initialized MLP maps every prompt to nearly the same token
+        and the decoder learns to ignore it. Folding the per-dimension mean and spread into the first layer
+        makes prompts differ from the first step; the output layer is scaled so that the prompt-dependent
+        part of the token is as large as the type embedding (``token_norm``, default: its current norm).
+        """
+        with torch.no_grad():
+            x = text_embeds.detach().float().reshape(-1, self.text_dim)
+            mean, std = x.mean(0), x.std(0, unbiased=False).clamp(min=1e-6)
+            first, last = self.mlp[0], self.mlp[2]
+            first.weight.div_(std[None, :])
+            first.bias.copy_(-(first.weight @ mean))
+            out = self.mlp(x)
+            spread = (out - out.mean(0)).norm(dim=-1).mean().clamp(min=1e-6)
+            target = float(token_norm) if token_norm is not None else float(self.text_prompt_type.norm().clamp(min=1.0))
+            last.weight.mul_(target / spread)
+            last.bias.mul_(target / spread)
+        return self
+
     def forward(self, text_embeds: torch.Tensor) -> torch.Tensor:
         text_token = self.mlp(text_embeds) + self.text_prompt_type  # [B,P]
         blank = self.blank_prompt.expand_as(text_token)  # [B,P]
