@@ -57,14 +57,6 @@ SAM3_PRESETS: dict[str, Sam3Preset] = {
         window_size=8, global_attn_indexes=(1,), pretrain_image_size=112,
         decoder_mlp_dim=256, decoder_layers=1, decoder_heads=8, fpn_scales=(4.0, 2.0, 1.0),
     ),
-    # "tiny" with a wider, deeper ViT, for the trained shapes demo: telling a circle from a square needs more
-    # than two 64-wide layers, and the ViT is the cheap part here (the 256-wide FPN convolutions at 64×64
-    # cost over 90% of a training step), so this adds 2 MB and little time.
-    "demo": Sam3Preset(
-        image_size=224, patch_size=14, vit_hidden=128, vit_intermediate=512, vit_layers=4, vit_heads=4,
-        window_size=8, global_attn_indexes=(1, 3), pretrain_image_size=112,
-        decoder_mlp_dim=256, decoder_layers=2, decoder_heads=8, fpn_scales=(4.0, 2.0, 1.0),
-    ),
 }
 
 
