@@ -63,6 +63,9 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--checkpoint-every", type=int, default=50)
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--train-text", action=argparse.BooleanOptionalAction, default=False,
+                   help="end to end: train the CLIP text tower too (off: it stays as loaded; trained from random "
+                        "weights on a few prompts it learned to drop the second word)")
     p.add_argument("--init-projection", action=argparse.BooleanOptionalAction, default=True,
                    help="start the projection standardized over the training prompts' text embeddings")
     p.add_argument("--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this much training time")
@@ -100,6 +103,7 @@ class Trainer:
     def __init__(self, args, model: TextSegmenter, tokenizer: PromptTokenizer, device: torch.device):
         self.args, self.model, self.tokenizer, self.device = args, model, tokenizer, device
         self.mode = args.mode
+        self.train_text = args.mode == "end-to-end" and args.train_text
         self.size = model.image_size
         self.prep = lambda im: preprocess(im, self.size).to(device)
         self.text_cache: dict[str, torch.Tensor] = {}
@@ -114,7 +118,7 @@ class Trainer:
         return torch.autocast(self.device.type, dtype=dtype)
 
     def prompt_embeds(self, prompts: list[str]) -> torch.Tensor:
-        if self.mode == "mlp":  # frozen text tower: one embedding per distinct prompt, ever
+        if not self.train_text:  # frozen text tower: one embedding per distinct prompt, ever
             missing = [p for p in prompts if p not in self.text_cache]
             if missing:
                 with torch.no_grad():
@@ -206,7 +210,7 @@ def main(argv=None) -> int:
     log = lambda *a: print(*a, flush=True)  # noqa: E731
 
     model = TextSegmenter(args.sam3_preset, args.clip_preset, args.seed, args.sam3_checkpoint, args.clip_checkpoint).to(device)
-    params = model.trainable(args.mode)
+    params = model.trainable(args.mode, args.train_text)
     optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
     scaler = torch.amp.GradScaler("cuda") if args.amp and device.type == "cuda" else None
     tok_path = tokenizer_json(args)

@@ -47,10 +47,13 @@ class TextSegmenter(nn.Module):
         """feats: one image's (embeddings, hr0, hr1), batch 1; prompt_embeds [B,N,P] -> masks [B,K,m,m], iou [B,K]."""
         return self.decoder(feats[0], feats[1], feats[2], prompt_embeds)
 
-    def trainable(self, mode: str) -> list[nn.Parameter]:
-        """mlp: the projection only (everything else frozen); end-to-end: every weight."""
+    def trainable(self, mode: str, train_text: bool = True) -> list[nn.Parameter]:
+        """mlp: the projection only (everything else frozen); end-to-end: every weight, the text tower's only
+        with train_text."""
         for p in self.parameters():
             p.requires_grad_(mode == "end-to-end")
+        for p in self.clip.parameters():
+            p.requires_grad_(mode == "end-to-end" and train_text)
         for p in self.projection.parameters():
             p.requires_grad_(True)
         return [p for p in self.parameters() if p.requires_grad]
