@@ -44,6 +44,8 @@ def parse_args(argv=None):
     p.add_argument("--val", type=Path, help="held-out COCO annotation file")
     p.add_argument("--synthetic-train", type=int, default=2000, help="shapes images to generate when --train is not given")
     p.add_argument("--synthetic-val", type=int, default=64)
+    p.add_argument("--hard-negatives", action=argparse.BooleanOptionalAction, default=False,
+                   help="absent prompts sharing a word with a present one first (\"red square\" beside a red circle)")
     p.add_argument("--absent-per-image", type=int, default=2, help="prompts per image for categories it does not contain")
     p.add_argument("--sam3-preset", default="tiny")
     p.add_argument("--clip-preset", default="tiny")
@@ -235,7 +237,8 @@ def main(argv=None) -> int:
     trainer = Trainer(args, model, tokenizer, device)
     val = PromptData(val_path, absent_per_image=args.absent_per_image, seed=args.seed + 1)
     if not args.export_only:
-        train = PromptData(train_path, absent_per_image=args.absent_per_image, seed=args.seed)
+        train = PromptData(train_path, absent_per_image=args.absent_per_image, seed=args.seed,
+                           hard_negatives=args.hard_negatives)
         if args.resume and ckpt_path.exists():
             train.rng.setstate(state["data_rng"])
         if step == 0 and args.init_projection:

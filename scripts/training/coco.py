@@ -107,8 +107,12 @@ class CocoDataset:
     def image_path(self, image_id: int) -> Path:
         return self.images_dir / self.images[image_id]["file_name"]
 
-    def samples(self, absent_per_image: int = 1, seed: int = 0) -> list[Sample]:
-        """Every present category (and expression) of every image, plus absent categories with empty targets."""
+    def samples(self, absent_per_image: int = 1, seed: int = 0, hard_negatives: bool = False) -> list[Sample]:
+        """Every present category (and expression) of every image, plus absent categories with empty targets.
+
+        hard_negatives: absent categories that share a word with a present one ("red square" beside a red
+        circle) are drawn first; those are the prompts a model that reads only one word gets wrong.
+        """
         rng = random.Random(seed)
         out: list[Sample] = []
         for image_id, anns in self.by_image.items():
@@ -122,7 +126,14 @@ class CocoDataset:
             for cat, ids in present.items():
                 out.append(Sample(path, image_id, self.categories[cat], tuple(ids)))
             absent = [c for c in self.categories if c not in present]
-            for cat in rng.sample(absent, min(absent_per_image, len(absent))):
+            picked = rng.sample(absent, min(absent_per_image, len(absent)))
+            if hard_negatives:
+                words = {w for c in present for w in self.categories[c].split()}
+                hard = [c for c in absent if words & set(self.categories[c].split())]
+                easy = [c for c in absent if c not in hard]
+                rng.shuffle(hard)
+                picked = (hard + rng.sample(easy, len(easy)))[:absent_per_image]
+            for cat in picked:
                 out.append(Sample(path, image_id, self.categories[cat], ()))
         return out
 

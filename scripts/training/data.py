@@ -49,10 +49,10 @@ class ImageItem:
 class PromptData:
     """All images of one COCO file with their prompt samples; `batch()` draws images at random."""
 
-    def __init__(self, annotations: Path, absent_per_image: int = 1, seed: int = 0):
+    def __init__(self, annotations: Path, absent_per_image: int = 1, seed: int = 0, hard_negatives: bool = False):
         ds = CocoDataset(annotations)
         by_image: dict[int, list[Sample]] = {}
-        for s in ds.samples(absent_per_image=absent_per_image, seed=seed):
+        for s in ds.samples(absent_per_image=absent_per_image, seed=seed, hard_negatives=hard_negatives):
             by_image.setdefault(s.image_id, []).append(s)
         self.items = [
             ImageItem(torch.from_numpy(ds.load_image(i).copy()), ss, [shrink_target(ds.target(s)) for s in ss])
