@@ -8,7 +8,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { categoryMask, iou, shapesImage, type ShapesImage } from './fixtures/shapes-image.js';
+import { maskFileName } from '../lib/cli/segment-command.js';
+import { categoryMask, firstImage, iou, type ShapesImage } from './fixtures/shapes-image.js';
 
 const root = path.resolve(__dirname, '..');
 const DEMO_PROMPTS = ['red circle', 'blue square'];
@@ -26,11 +27,10 @@ mkdirSync(work, { recursive: true });
  */
 function demoImage(): ShapesImage {
   const colours = DEMO_PROMPTS.map((p) => p.split(' ')[0]);
-  for (let seed = 1; ; seed++) {
-    const img = shapesImage(seed);
+  return firstImage((img) => {
     const ofColours = img.instances.filter((o) => colours.includes(o.category.split(' ')[0]));
-    if (ofColours.length === DEMO_PROMPTS.length && DEMO_PROMPTS.every((p) => ofColours.some((o) => o.category === p))) return img;
-  }
+    return ofColours.length === DEMO_PROMPTS.length && DEMO_PROMPTS.every((p) => ofColours.some((o) => o.category === p));
+  });
 }
 
 async function main(): Promise<void> {
@@ -52,8 +52,7 @@ async function main(): Promise<void> {
 
   // The image was drawn here, so the truth is known: say how close each mask is to it.
   for (const [i, prompt] of prompts.entries()) {
-    const file = prompts.length > 1 ? path.join(work, `mask-${i + 1}.png`) : out;
-    const { data } = await sharp(readFileSync(file)).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(readFileSync(maskFileName(out, i, prompts.length))).greyscale().raw().toBuffer({ resolveWithObject: true });
     const mask = Uint8Array.from(data, (v) => (v > 127 ? 1 : 0));
     console.log(`${prompt}: IoU ${iou(mask, categoryMask(drawn, prompt)).toFixed(3)} with the drawn shape`);
   }

@@ -126,13 +126,13 @@ class CocoDataset:
             for cat, ids in present.items():
                 out.append(Sample(path, image_id, self.categories[cat], tuple(ids)))
             absent = [c for c in self.categories if c not in present]
-            picked = rng.sample(absent, min(absent_per_image, len(absent)))
             if hard_negatives:
                 words = {w for c in present for w in self.categories[c].split()}
                 hard = [c for c in absent if words & set(self.categories[c].split())]
-                easy = [c for c in absent if c not in hard]
-                rng.shuffle(hard)
-                picked = (hard + rng.sample(easy, len(easy)))[:absent_per_image]
+                easy = [c for c in absent if not words & set(self.categories[c].split())]
+                picked = (rng.sample(hard, len(hard)) + rng.sample(easy, len(easy)))[:absent_per_image]
+            else:
+                picked = rng.sample(absent, min(absent_per_image, len(absent)))
             for cat in picked:
                 out.append(Sample(path, image_id, self.categories[cat], ()))
         return out

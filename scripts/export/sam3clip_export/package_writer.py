@@ -118,20 +118,16 @@ def write_package(out_dir: str, *, name: str, family: str, image_encoder: nn.Mod
         "mask_decoder": (mask_decoder, (*feats, prompts), feat_names + ["prompt_embeds"], ["masks", "iou_scores"],
                          {"prompt_embeds": {0: "B", 1: "N"}, "masks": B, "iou_scores": B}),
     }
+    convert = convert_graph_to_fp16 if precision == "fp16" else store_weights_fp16 if weights == "fp16" else None
     files = {}
     for key, (module, args, inputs, outputs, dynamic) in graphs.items():
         path = os.path.join(out_dir, f"{key}.onnx")
         log(f"exporting {key} ...")
-        if precision == "fp16":
+        if convert is not None:  # export in FP32 beside the package, then convert into place
             with tempfile.TemporaryDirectory(dir=out_dir, prefix=".fp32-") as tmp:
                 fp32_path = os.path.join(tmp, f"{key}.onnx")
                 export_graph(module, args, fp32_path, inputs, outputs, dynamic, opset)
-                convert_graph_to_fp16(fp32_path, path)
-        elif weights == "fp16":
-            with tempfile.TemporaryDirectory(dir=out_dir, prefix=".fp32-") as tmp:
-                fp32_path = os.path.join(tmp, f"{key}.onnx")
-                export_graph(module, args, fp32_path, inputs, outputs, dynamic, opset)
-                store_weights_fp16(fp32_path, path)
+                convert(fp32_path, path)
         else:
             export_graph(module, args, path, inputs, outputs, dynamic, opset)
         check_loads(path)
