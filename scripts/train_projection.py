@@ -44,6 +44,9 @@ def parse_args(argv=None):
     p.add_argument("--val", type=Path, help="held-out COCO annotation file")
     p.add_argument("--synthetic-train", type=int, default=2000, help="shapes images to generate when --train is not given")
     p.add_argument("--synthetic-val", type=int, default=64)
+    p.add_argument("--synthetic-same-colour", type=float, default=0.0,
+                   help="generated training images: chance a shape reuses the colour of one already drawn, so that "
+                        "only the shape word tells them apart (held-out images keep the plain recipe)")
     p.add_argument("--hard-negatives", action=argparse.BooleanOptionalAction, default=False,
                    help="absent prompts sharing a word with a present one first (\"red square\" beside a red circle)")
     p.add_argument("--absent-per-image", type=int, default=2, help="prompts per image for categories it does not contain")
@@ -65,6 +68,11 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--checkpoint-every", type=int, default=50)
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--init-from", type=Path, help="start from this checkpoint's weights (new optimizer, step 0)")
+    p.add_argument("--freeze-neck", action="store_true",
+                   help="end to end: keep the image encoder's FPN neck as loaded (fine-tuning; skips the costly "
+                        "weight gradients of its 64x64 convolutions, about 1.7x faster per step on CPU)")
+    p.add_argument("--eval-every", type=int, default=0, help="held-out evaluation every N steps (0: at the end only)")
     p.add_argument("--train-text", action=argparse.BooleanOptionalAction, default=False,
                    help="end to end: train the CLIP text tower too (off: it stays as loaded; trained from random "
                         "weights on a few prompts it learned to drop the second word)")
@@ -178,7 +186,7 @@ def datasets(args) -> tuple[Path, Path]:
     if train is None:
         train = args.work / "shapes-train" / "annotations.json"
         if not train.exists():
-            write_dataset(train.parent, args.synthetic_train, seed=args.seed)
+            write_dataset(train.parent, args.synthetic_train, seed=args.seed, same_colour=args.synthetic_same_colour)
     if val is None:
         # A seed far from any training seed: held-out images never seen in training.
         val = args.work / "shapes-val" / "annotations.json"
@@ -212,7 +220,7 @@ def main(argv=None) -> int:
     log = lambda *a: print(*a, flush=True)  # noqa: E731
 
     model = TextSegmenter(args.sam3_preset, args.clip_preset, args.seed, args.sam3_checkpoint, args.clip_checkpoint).to(device)
-    params = model.trainable(args.mode, args.train_text)
+    params = model.trainable(args.mode, args.train_text, freeze_neck=args.freeze_neck)
     optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
     scaler = torch.amp.GradScaler("cuda") if args.amp and device.type == "cuda" else None
     tok_path = tokenizer_json(args)
@@ -220,6 +228,9 @@ def main(argv=None) -> int:
     train_path, val_path = datasets(args)
 
     step, history = 0, []
+    if args.init_from is not None and not (args.resume and ckpt_path.exists()):
+        model.load_state_dict(checkpoint.load(args.init_from)["model"])
+        log(f"weights from {args.init_from}")
     if args.resume or args.export_only:
         if not ckpt_path.exists():
             if args.export_only:
@@ -241,7 +252,7 @@ def main(argv=None) -> int:
                            hard_negatives=args.hard_negatives)
         if args.resume and ckpt_path.exists():
             train.rng.setstate(state["data_rng"])
-        if step == 0 and args.init_projection:
+        if step == 0 and args.init_projection and args.init_from is None:
             with torch.no_grad():
                 text = model.text_embeds(tokenizer(train.prompts).to(device)).float()
             model.projection.init_from_text(text)
@@ -274,6 +285,10 @@ def main(argv=None) -> int:
             out_of_time = args.max_minutes is not None and time.time() - start > args.max_minutes * 60
             if step % args.checkpoint_every == 0 or step == args.steps or out_of_time:
                 checkpoint.save(ckpt_path, model, optimizer, step, history, vars(args) | {"out": str(args.out)}, train.rng)
+            if args.eval_every and step % args.eval_every == 0 and step < args.steps:
+                scores = trainer.evaluate(val)
+                model.train()
+                log(f"held-out at step {step}:\n{scores.format()}")
             if out_of_time:
                 log(f"stopping after {args.max_minutes} min at step {step} (resume with --resume)")
                 break

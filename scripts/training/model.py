@@ -47,13 +47,16 @@ class TextSegmenter(nn.Module):
         """feats: one image's (embeddings, hr0, hr1), batch 1; prompt_embeds [B,N,P] -> masks [B,K,m,m], iou [B,K]."""
         return self.decoder(feats[0], feats[1], feats[2], prompt_embeds)
 
-    def trainable(self, mode: str, train_text: bool = True) -> list[nn.Parameter]:
+    def trainable(self, mode: str, train_text: bool = True, freeze_neck: bool = False) -> list[nn.Parameter]:
         """mlp: the projection only (everything else frozen); end-to-end: every weight, the text tower's only
-        with train_text."""
+        with train_text, the image encoder's FPN neck only without freeze_neck."""
         for p in self.parameters():
             p.requires_grad_(mode == "end-to-end")
         for p in self.clip.parameters():
             p.requires_grad_(mode == "end-to-end" and train_text)
+        if freeze_neck:
+            for p in self.tracker.vision_encoder.neck.parameters():
+                p.requires_grad_(False)
         for p in self.projection.parameters():
             p.requires_grad_(True)
         return [p for p in self.parameters() if p.requires_grad]

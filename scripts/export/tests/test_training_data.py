@@ -27,3 +27,27 @@ def test_hard_negatives_share_a_word_with_a_present_prompt(tmp_path):
             assert sharing == total
         else:
             assert sharing < total
+
+
+def _colour_pairs(annotations) -> tuple[int, int]:
+    """(present prompts that share their colour with another shape in the image, present prompts)."""
+    import json
+
+    data = json.loads(annotations.read_text())
+    names = {c["id"]: c["name"] for c in data["categories"]}
+    by_image = {}
+    for a in data["annotations"]:
+        by_image.setdefault(a["image_id"], set()).add(names[a["category_id"]])
+    shared = sum(any(o != n and o.split()[0] == n.split()[0] for o in ns) for ns in by_image.values() for n in ns)
+    return shared, sum(len(ns) for ns in by_image.values())
+
+
+def test_same_colour_scenes_for_training_only(tmp_path):
+    plain = write_dataset(tmp_path / "plain", 40, seed=5)
+    default = write_dataset(tmp_path / "default", 40, seed=5, same_colour=0.0)
+    # The held-out recipe (and the TypeScript drawer) must not change: same bytes at same_colour 0.
+    assert plain.read_bytes().replace(b"plain", b"") == default.read_bytes().replace(b"default", b"")
+    assert (tmp_path / "plain/images/5-000001.png").read_bytes() == (tmp_path / "default/images/5-000001.png").read_bytes()
+    shared_plain, n_plain = _colour_pairs(plain)
+    shared_all, n_all = _colour_pairs(write_dataset(tmp_path / "same", 40, seed=5, same_colour=1.0))
+    assert shared_plain / n_plain < 0.6 < shared_all / n_all
