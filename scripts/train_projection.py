@@ -61,6 +61,9 @@ def parse_args(argv=None):
     p.add_argument("--lr", type=float, default=None,
                    help="peak learning rate (default 1e-3 for --mode mlp, 3e-4 end to end: at 1e-3 the whole "
                         "tiny model collapses to prompt-independent masks)")
+    p.add_argument("--others-weight", type=float, default=0.1,
+                   help="weight of the non-best candidates' mask loss (the library takes the last candidate over the "
+                        "threshold, not the best, so 1.0 makes every candidate an answer)")
     p.add_argument("--weight-decay", type=float, default=0.01)
     p.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
                    help="mixed precision: bfloat16 autocast on CPU, float16 + GradScaler on CUDA (default: on for CUDA only)")
@@ -162,7 +165,7 @@ class Trainer:
         total, parts_sum = 0.0, {}
         for it, masks, iou in self.forward(items):
             target = torch.stack(it.targets).to(self.device)
-            loss, parts = segmentation_loss(masks, iou, target)
+            loss, parts = segmentation_loss(masks, iou, target, others_weight=self.args.others_weight)
             total = total + loss
             for k, v in parts.items():
                 parts_sum[k] = parts_sum.get(k, 0.0) + float(v)
@@ -229,8 +232,8 @@ def main(argv=None) -> int:
 
     step, history = 0, []
     if args.init_from is not None and not (args.resume and ckpt_path.exists()):
-        model.load_state_dict(checkpoint.load(args.init_from)["model"])
-        log(f"weights from {args.init_from}")
+        added = model.load_grown(checkpoint.load(args.init_from)["model"])
+        log(f"weights from {args.init_from}" + (f"; new ViT layers {', '.join(added)} start as the identity" if added else ""))
     if args.resume or args.export_only:
         if not ckpt_path.exists():
             if args.export_only:

@@ -47,6 +47,27 @@ class TextSegmenter(nn.Module):
         """feats: one image's (embeddings, hr0, hr1), batch 1; prompt_embeds [B,N,P] -> masks [B,K,m,m], iou [B,K]."""
         return self.decoder(feats[0], feats[1], feats[2], prompt_embeds)
 
+    def load_grown(self, state: dict[str, torch.Tensor]) -> list[str]:
+        """Loads a checkpoint of a shallower image encoder (tiny into tiny-deep): every weight it has is loaded,
+        and the ViT layers it lacks start as the identity (zero output projections in their residual branches),
+        so the grown model computes what the checkpoint did. Returns the names of the layers added."""
+        missing, unexpected = self.load_state_dict(state, strict=False)
+        if unexpected:
+            raise ValueError(f"checkpoint has weights this model lacks: {unexpected[:5]}")
+        # The tracker's modules are also registered under the wrappers (image_encoder.model., decoder.model.).
+        layer = "vision_encoder.backbone.layers."
+        added = sorted({k.split(layer, 1)[1].split(".")[0] for k in missing if layer in k}, key=int)
+        others = [k for k in missing if layer not in k]
+        if others:
+            raise ValueError(f"checkpoint lacks weights that are not whole ViT layers: {others[:5]}")
+        layers = self.tracker.vision_encoder.backbone.layers
+        with torch.no_grad():
+            for i in added:
+                for proj in (layers[int(i)].attention.o_proj, layers[int(i)].mlp.fc2):
+                    proj.weight.zero_()
+                    proj.bias.zero_()
+        return added
+
     def trainable(self, mode: str, train_text: bool = True, freeze_neck: bool = False) -> list[nn.Parameter]:
         """mlp: the projection only (everything else frozen); end-to-end: every weight, the text tower's only
         with train_text, the image encoder's FPN neck only without freeze_neck."""

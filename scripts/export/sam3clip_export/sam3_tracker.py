@@ -57,6 +57,14 @@ SAM3_PRESETS: dict[str, Sam3Preset] = {
         window_size=8, global_attn_indexes=(1,), pretrain_image_size=112,
         decoder_mlp_dim=256, decoder_layers=1, decoder_heads=8, fpn_scales=(4.0, 2.0, 1.0),
     ),
+    # tiny with two more global-attention ViT layers: telling a red circle from a red square needs the patches of
+    # one object to pool their edges, which one global layer barely does. Same widths as tiny, so a tiny
+    # checkpoint grows into it (scripts/training/model.py: new layers start as the identity).
+    "tiny-deep": Sam3Preset(
+        image_size=224, patch_size=14, vit_hidden=64, vit_intermediate=128, vit_layers=4, vit_heads=2,
+        window_size=8, global_attn_indexes=(1, 2, 3), pretrain_image_size=112,
+        decoder_mlp_dim=256, decoder_layers=1, decoder_heads=8, fpn_scales=(4.0, 2.0, 1.0),
+    ),
 }
 
 

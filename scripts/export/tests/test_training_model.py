@@ -1,0 +1,46 @@
+"""The trainable segmenter: growing a tiny checkpoint into tiny-deep, and what each mode trains."""
+import os
+import sys
+
+import pytest
+import torch
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+
+from training.model import TextSegmenter  # noqa: E402
+
+
+def test_a_tiny_checkpoint_grows_into_tiny_deep_unchanged():
+    tiny = TextSegmenter("tiny", "tiny", seed=5).eval()
+    deep = TextSegmenter("tiny-deep", "tiny", seed=6).eval()
+    pixels = torch.randn(1, 3, 224, 224)
+    with torch.no_grad():
+        before = deep.encode_images(pixels)
+        assert deep.load_grown(tiny.state_dict()) == ["2", "3"]
+        want, got = tiny.encode_images(pixels), deep.encode_images(pixels)
+    for w, g, b in zip(want, got, before):
+        torch.testing.assert_close(g, w, atol=1e-6, rtol=1e-5)
+        assert not torch.allclose(b, w, atol=1e-3)  # the load did something
+    # The grown layers are real layers: they train away from the identity.
+    assert all(p.requires_grad for p in deep.tracker.vision_encoder.backbone.layers[3].parameters())
+
+
+def test_growing_refuses_a_checkpoint_of_another_shape():
+    deep = TextSegmenter("tiny-deep", "tiny", seed=0)
+    with pytest.raises(ValueError, match="lacks weights that are not whole ViT layers"):
+        deep.load_grown({k: v for k, v in deep.state_dict().items() if "mask_decoder" not in k})
+    tiny = TextSegmenter("tiny", "tiny", seed=0)
+    with pytest.raises(ValueError, match="checkpoint has weights this model lacks"):
+        tiny.load_grown(deep.state_dict())
+
+
+def test_freeze_neck_leaves_only_the_neck_and_text_tower_out():
+    m = TextSegmenter("tiny", "tiny", seed=0)
+    params = {id(p) for p in m.trainable("end-to-end", train_text=False, freeze_neck=True)}
+    neck = list(m.tracker.vision_encoder.neck.parameters())
+    assert neck and not any(id(p) in params for p in neck)
+    assert not any(id(p) in params for p in m.clip.parameters())
+    assert all(id(p) in params for p in m.tracker.vision_encoder.backbone.parameters())
+    assert all(id(p) in params for p in m.projection.parameters())
+    everything = {id(p) for p in m.trainable("end-to-end", train_text=False)}
+    assert all(id(p) in everything for p in neck)
