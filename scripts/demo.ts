@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { maskFileName } from '../lib/cli/segment-command.js';
-import { categoryMask, firstImage, iou, type ShapesImage } from './fixtures/shapes-image.js';
+import { categoryMask, demoScene, iou, type ShapesImage } from './fixtures/shapes-image.js';
 
 const root = path.resolve(__dirname, '..');
 const DEMO_PROMPTS = ['red circle', 'blue square'];
@@ -20,28 +20,16 @@ const { values, positionals } = parseArgs({
 const work = path.join(root, '.tmp', 'demo');
 mkdirSync(work, { recursive: true });
 
-/**
- * The first seeded image holding the demo prompts' shapes and no other shape of their colours: the demo
- * package tells colours apart but has not learned the shape word yet (models/README.md), so a second red
- * shape would be taken for the circle.
- */
-function demoImage(): ShapesImage {
-  const colours = DEMO_PROMPTS.map((p) => p.split(' ')[0]);
-  return firstImage((img) => {
-    const ofColours = img.instances.filter((o) => colours.includes(o.category.split(' ')[0]));
-    return ofColours.length === DEMO_PROMPTS.length && DEMO_PROMPTS.every((p) => ofColours.some((o) => o.category === p));
-  });
-}
-
 async function main(): Promise<void> {
   const models = values.models ?? path.join(root, 'models', 'shapes-demo');
   const prompts = positionals.length > 0 ? positionals : DEMO_PROMPTS;
   let image = values.image;
   let drawn: ShapesImage | undefined;
   if (!image) {
-    drawn = demoImage();
+    drawn = demoScene();
     image = path.join(work, 'shapes.png');
     await sharp(Buffer.from(drawn.rgb), { raw: { width: drawn.width, height: drawn.height, channels: 3 } }).png().toFile(image);
+    console.log(`drew ${image}: ${drawn.instances.map((o) => o.category).join(', ')}`);
   }
   const cli = path.join(root, 'dist', 'cli', 'main.js');
   const out = path.join(work, 'mask.png');

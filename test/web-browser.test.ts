@@ -8,7 +8,7 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../dist/server/create-server.js';
-import { firstImageWith } from '../scripts/fixtures/shapes-image.js';
+import { demoScene } from '../scripts/fixtures/shapes-image.js';
 import { png } from './support/images.js';
 
 const DEMO_MODELS = path.resolve(__dirname, '..', 'models', 'shapes-demo');
@@ -44,7 +44,7 @@ describe.skipIf(!haveChromium)('web page in headless Chromium', () => {
     await page.goto(url);
     await page.locator('#status', { hasText: 'Ready' }).waitFor();
 
-    const img = firstImageWith(['red circle', 'blue square']);
+    const img = demoScene(); // red circle, blue square and another red shape
     const { width, height } = img;
     await page.setInputFiles('#image', { name: 'shapes.png', mimeType: 'image/png', buffer: await png(img.rgb, width, height) });
     await page.fill('#prompt', 'red circle, blue square');
