@@ -72,6 +72,8 @@ def parse_args(argv=None):
     p.add_argument("--checkpoint-every", type=int, default=50)
     p.add_argument("--resume", action="store_true")
     p.add_argument("--init-from", type=Path, help="start from this checkpoint's weights (new optimizer, step 0)")
+    p.add_argument("--reset-projection", action="store_true",
+                   help="with --init-from: start the projection afresh (train a new text path on a trained model)")
     p.add_argument("--freeze-neck", action="store_true",
                    help="end to end: keep the image encoder's FPN neck as loaded (fine-tuning; skips the costly "
                         "weight gradients of its 64x64 convolutions, about 1.7x faster per step on CPU)")
@@ -234,6 +236,8 @@ def main(argv=None) -> int:
     if args.init_from is not None and not (args.resume and ckpt_path.exists()):
         added = model.load_grown(checkpoint.load(args.init_from)["model"])
         log(f"weights from {args.init_from}" + (f"; new ViT layers {', '.join(added)} start as the identity" if added else ""))
+        if args.reset_projection:
+            model.reset_projection(args.seed)
     if args.resume or args.export_only:
         if not ckpt_path.exists():
             if args.export_only:
@@ -255,7 +259,7 @@ def main(argv=None) -> int:
                            hard_negatives=args.hard_negatives)
         if args.resume and ckpt_path.exists():
             train.rng.setstate(state["data_rng"])
-        if step == 0 and args.init_projection and args.init_from is None:
+        if step == 0 and args.init_projection and (args.init_from is None or args.reset_projection):
             with torch.no_grad():
                 text = model.text_embeds(tokenizer(train.prompts).to(device)).float()
             model.projection.init_from_text(text)

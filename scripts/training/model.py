@@ -29,13 +29,21 @@ class TextSegmenter(nn.Module):
         self.image_size = dims["image_size"]
         torch.manual_seed(seed + 2)
         self.projection = PromptProjection(int(self.clip.config.projection_dim), 512, dims["prompt_embedding"])
-        pe = self.tracker.prompt_encoder
-        # Start the text token as a positive point's type embedding and the blank token as SAM's padding
-        # token: the decoder already knows how to read that pair.
-        self.projection.init_from_sam(not_a_point_embed=pe.not_a_point_embed.weight, point_embed=pe.point_embed.weight[1])
+        self.reset_projection(seed)
         self.image_encoder = Sam3ImageEncoder(self.tracker)
         self.text_encoder = ClipTextEncoder(self.clip)
         self.decoder = Sam3MaskDecoder(self.tracker)
+
+    def reset_projection(self, seed: int) -> None:
+        """Fresh projection weights, in place (an optimizer built before keeps working): the MLP as PyTorch
+        initializes it, the text token as a positive point's type embedding and the blank token as SAM's padding
+        token, which the decoder already knows how to read as a pair."""
+        torch.manual_seed(seed + 2)
+        for layer in self.projection.mlp:
+            if isinstance(layer, nn.Linear):
+                layer.reset_parameters()
+        pe = self.tracker.prompt_encoder
+        self.projection.init_from_sam(not_a_point_embed=pe.not_a_point_embed.weight, point_embed=pe.point_embed.weight[1])
 
     def encode_images(self, pixel_values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         return self.image_encoder(pixel_values)

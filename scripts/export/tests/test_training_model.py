@@ -44,3 +44,22 @@ def test_freeze_neck_leaves_only_the_neck_and_text_tower_out():
     assert all(id(p) in params for p in m.projection.parameters())
     everything = {id(p) for p in m.trainable("end-to-end", train_text=False)}
     assert all(id(p) in everything for p in neck)
+
+
+def test_reset_projection_starts_the_text_path_afresh_in_place():
+    trained = TextSegmenter("tiny", "tiny", seed=1)
+    with torch.no_grad():
+        for p in trained.projection.parameters():
+            p.add_(1.0)  # stands for training
+    m = TextSegmenter("tiny", "tiny", seed=1)
+    m.load_grown(trained.state_dict())
+    before = [id(p) for p in m.projection.parameters()]
+    m.reset_projection(seed=1)
+    assert [id(p) for p in m.projection.parameters()] == before  # an optimizer built earlier still holds them
+    fresh = TextSegmenter("tiny", "tiny", seed=1)
+    for got, want, old in zip(m.projection.parameters(), fresh.projection.parameters(), trained.projection.parameters()):
+        torch.testing.assert_close(got, want)
+        assert not torch.allclose(got, old)
+    # Everything else stays as loaded.
+    for got, want in zip(m.tracker.parameters(), trained.tracker.parameters()):
+        torch.testing.assert_close(got, want)
