@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSegmenter, type Segmenter } from '../dist/index.js';
-import { categoryMask, COLOURS, iou, SHAPES, shapesImage, type ShapesImage } from '../scripts/fixtures/shapes-image.js';
+import { categoryMask, COLOURS, holdsAll, iou, SHAPES, shapesImage, type ShapesImage } from '../scripts/fixtures/shapes-image.js';
 
 const MODELS = process.env.SAM3CLIP_DEMO_MODELS ?? path.resolve(__dirname, '..', 'models', 'shapes-demo');
 const CATEGORIES = Object.keys(COLOURS).flatMap((c) => SHAPES.map((s) => `${c} ${s}`));
@@ -62,7 +62,7 @@ describe('models/shapes-demo segments coloured shapes by name', () => {
     const rows: PairScore[][] = [];
     for (let seed = fromSeed; rows.length < PAIR_SCENES; seed++) {
       const img = shapesImage(seed);
-      if (!pair.every((c) => img.instances.some((o) => o.category === c))) continue;
+      if (!holdsAll(img, pair)) continue;
       const raw = { data: img.rgb, width: img.width, height: img.height, channels: 3 as const };
       const results = await segmenter.segment(raw, pair);
       rows.push(
