@@ -4,8 +4,8 @@
  *
  * What the committed package does: it reads both words. "red circle" takes the red circle and leaves a red square
  * beside it, a prompt whose colour is not in the image does not fire, and an absent shape of a present colour
- * rarely does. The goal (IoU ≥ 0.9 per prompt) is GOAL_IOU; the asserted floor MIN_IOU is what this package must
- * keep, so a retrained package can only raise it.
+ * rarely does. The goal (IoU ≥ 0.9 per prompt) is GOAL_IOU; the asserted floors MIN_IOU and MIN_MEAN_IOU are what this
+ * package must keep, so a retrained package can only raise them.
  * SAM3CLIP_DEMO_MODELS points the test at another package (an untrained one fails it).
  */
 import path from 'node:path';
@@ -15,9 +15,14 @@ import { categoryMask, COLOURS, holdsAll, iou, SHAPES, shapesImage, type ShapesI
 
 const MODELS = process.env.SAM3CLIP_DEMO_MODELS ?? path.resolve(__dirname, '..', 'models', 'shapes-demo');
 const CATEGORIES = Object.keys(COLOURS).flatMap((c) => SHAPES.map((s) => `${c} ${s}`));
-const IMAGES = 16;
+const IMAGES = 48;
 const GOAL_IOU = 0.9;
-const MIN_IOU = 0.6;
+// Floors between the committed package (per prompt 0.83–0.96, mean 0.905 on these images) and the one before it
+// (0.71–0.92, mean 0.84), so a retrained package can only raise them.
+const MIN_IOU = 0.75;
+const MIN_MEAN_IOU = 0.87;
+// The pair tests' floor: 8 scenes, where one miss costs 0.12.
+const PAIR_MIN_IOU = 0.6;
 // Absent shapes of a present colour ("red square" beside a red circle): the prompts a colour-only model gets wrong.
 const MAX_SAME_COLOUR_FIRED = 0.1;
 const PAIR_SCENES = 8;
@@ -83,7 +88,7 @@ describe('models/shapes-demo segments coloured shapes by name', () => {
     });
   }
 
-  it(`reaches IoU ≥ ${MIN_IOU} per present prompt (goal ${GOAL_IOU}); prompts of an absent colour stay silent`, async () => {
+  it(`reaches IoU ≥ ${MIN_IOU} per present prompt, ${MIN_MEAN_IOU} on average (goal ${GOAL_IOU}); prompts of an absent colour stay silent`, async () => {
     const perPrompt = new Map<string, number[]>();
     const otherColour: { prompt: string; passed: boolean; area: number }[] = [];
     const sameColour: { prompt: string; fired: boolean }[] = [];
@@ -117,6 +122,8 @@ describe('models/shapes-demo segments coloured shapes by name', () => {
 
     expect(Object.keys(means).length).toBe(CATEGORIES.length);
     for (const [prompt, { iou: mean }] of Object.entries(means)) expect(mean, prompt).toBeGreaterThanOrEqual(MIN_IOU);
+    const overall = Object.values(means).reduce((a, m) => a + m.iou, 0) / CATEGORIES.length;
+    expect(overall).toBeGreaterThanOrEqual(MIN_MEAN_IOU);
     expect(fired).toEqual([]);
     expect(sameColour.filter((a) => a.fired).length / sameColour.length).toBeLessThanOrEqual(MAX_SAME_COLOUR_FIRED);
   });
@@ -124,7 +131,7 @@ describe('models/shapes-demo segments coloured shapes by name', () => {
   it(`"red circle" and "blue square" each take their own shape in ${PAIR_SCENES} scenes holding both`, async () => {
     const rows = await pairScores(['red circle', 'blue square'], 7500);
     console.log('red circle / blue square:', JSON.stringify(summary(rows)));
-    for (const s of summary(rows)) expect(s.meanIou, s.prompt).toBeGreaterThanOrEqual(MIN_IOU);
+    for (const s of summary(rows)) expect(s.meanIou, s.prompt).toBeGreaterThanOrEqual(PAIR_MIN_IOU);
     // Colour is never confused: no mask takes more than a sliver of the other shape.
     for (const row of rows) for (const r of row) expect(r.onOther).toBeLessThan(0.02);
   });

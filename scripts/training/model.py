@@ -51,6 +51,14 @@ class TextSegmenter(nn.Module):
     def text_embeds(self, input_ids: torch.Tensor) -> torch.Tensor:
         return self.text_encoder(input_ids)
 
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+        result = super().load_state_dict(state_dict, strict=strict, assign=assign)
+        # The decoder wrapper keeps the no-mask embedding and the image positional encoding as constants taken
+        # from the weights when it is built; built before loading, it would train against the fresh model's
+        # constants while the package is written with the loaded ones.
+        self.decoder = Sam3MaskDecoder(self.tracker)
+        return result
+
     def decode(self, feats: tuple[torch.Tensor, ...], prompt_embeds: torch.Tensor):
         """feats: one image's (embeddings, hr0, hr1), batch 1; prompt_embeds [B,N,P] -> masks [B,K,m,m], iou [B,K]."""
         return self.decoder(feats[0], feats[1], feats[2], prompt_embeds)

@@ -63,3 +63,40 @@ def test_reset_projection_starts_the_text_path_afresh_in_place():
     # Everything else stays as loaded.
     for got, want in zip(m.tracker.parameters(), trained.tracker.parameters()):
         torch.testing.assert_close(got, want)
+
+
+def _decoder_inputs(m: TextSegmenter):
+    torch.manual_seed(0)
+    feats = tuple(t.detach() for t in m.encode_images(torch.randn(1, 3, 224, 224)))
+    return feats, torch.randn(2, 2, 256)
+
+
+def test_the_trained_decoder_is_the_exported_one_after_loading_weights():
+    # The decoder wrapper keeps constants derived from the weights; training must see the loaded ones, which
+    # write_package exports, not those of the freshly built model.
+    from sam3clip_export.sam3_tracker import Sam3MaskDecoder
+    source = TextSegmenter("tiny", "tiny", seed=3).eval()
+    m = TextSegmenter("tiny", "tiny", seed=4).eval()
+    with torch.no_grad():
+        m.load_state_dict(source.state_dict())
+        feats, prompts = _decoder_inputs(m)
+        trained = m.decode(feats, prompts)
+        exported = Sam3MaskDecoder(m.tracker)(*feats, prompts)
+        fresh = TextSegmenter("tiny", "tiny", seed=4).eval().decoder(*feats, prompts)
+    for t, e, f in zip(trained, exported, fresh):
+        torch.testing.assert_close(t, e)
+        assert not torch.allclose(t, f, atol=1e-3)  # the constants differ between the two seeds
+
+
+def test_adopting_fresh_decoder_constants_restores_what_a_pre_fix_run_trained_with():
+    from training.adopt_fresh_decoder_constants import adopt
+    fresh = TextSegmenter("tiny", "tiny", seed=0).eval()
+    state = TextSegmenter("tiny", "tiny", seed=8).state_dict()
+    keys = adopt(state, "tiny", seed=0)
+    assert any(k.endswith("no_mask_embed.weight") for k in keys)
+    assert any(k.endswith("shared_image_embedding.positional_embedding") for k in keys)
+    m = TextSegmenter("tiny", "tiny", seed=8).eval()
+    with torch.no_grad():
+        m.load_state_dict(state)
+        torch.testing.assert_close(m.decoder.dense, fresh.decoder.dense)
+        torch.testing.assert_close(m.decoder.image_pe, fresh.decoder.image_pe)
