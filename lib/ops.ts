@@ -164,3 +164,23 @@ export async function normalizeToNchw(rgb: Uint8Array, options: NormalizeOptions
     throw invalid('rgb', `expected width×height×3 = ${width * height * 3} bytes, got ${rgb.length}`);
   return call(() => native().normalizeToNchw(rgb, width, height, size, mean, std));
 }
+
+/**
+ * Enlarges RGB (HWC, uint8) to outWidth × outHeight with pixel centres aligned, as PyTorch's bilinear
+ * (align_corners=False) and PIL do; sharp's linear upscale is half an output pixel off from both.
+ * Enlarging only (outWidth >= width, outHeight >= height): shrinking belongs to sharp's antialiased resize.
+ */
+export async function upscaleRgb(
+  rgb: Uint8Array,
+  size: { width: number; height: number; outWidth: number; outHeight: number },
+): Promise<Uint8Array> {
+  if (!(rgb instanceof Uint8Array)) throw invalid('rgb', `expected a Uint8Array, got ${describe(rgb)}`);
+  if (typeof size !== 'object' || size === null) throw invalid('size', `expected an object, got ${describe(size)}`);
+  const outWidth = integer(size.outWidth, 'outWidth', 1, 8192);
+  const outHeight = integer(size.outHeight, 'outHeight', 1, 8192);
+  const width = integer(size.width, 'width', 1, outWidth);
+  const height = integer(size.height, 'height', 1, outHeight);
+  if (rgb.length !== width * height * 3)
+    throw invalid('rgb', `expected width×height×3 = ${width * height * 3} bytes, got ${rgb.length}`);
+  return call(() => native().upscaleRgb(rgb, width, height, outWidth, outHeight));
+}

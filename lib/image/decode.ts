@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { Sam3ClipError } from '../errors.js';
+import { upscaleRgb } from '../ops.js';
 import type { ImageSource } from './image-input.js';
 
 export const DEFAULT_MAX_PIXELS = 40_000_000;
@@ -84,13 +85,19 @@ export async function prepareImage(source: ImageSource, spec: ResizeSpec): Promi
   const { width, height } = await probeImage(source, maxPixels);
   const resizedHw = resizedSize(width, height, spec);
   try {
-    const { data, info } = await uprightRgb(source, maxPixels)
-      .resize(resizedHw[1], resizedHw[0], { fit: 'fill', kernel: 'linear', fastShrinkOnLoad: false })
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || info.width !== resizedHw[1] || info.height !== resizedHw[0])
+    // sharp shrinks (antialiased, centre-aligned, like PIL); an axis that grows is enlarged by upscaleRgb,
+    // because sharp's linear upscale is half an output pixel off from PyTorch and PIL.
+    const [shrunkH, shrunkW] = [Math.min(resizedHw[0], height), Math.min(resizedHw[1], width)];
+    let pipeline = uprightRgb(source, maxPixels);
+    if (shrunkH !== height || shrunkW !== width)
+      pipeline = pipeline.resize(shrunkW, shrunkH, { fit: 'fill', kernel: 'linear', fastShrinkOnLoad: false });
+    const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || info.width !== shrunkW || info.height !== shrunkH)
       throw new Error(`unexpected decoder output ${info.width}×${info.height}×${info.channels}`);
-    return { width, height, resizedHw, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    let rgb: Uint8Array = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (shrunkH !== resizedHw[0] || shrunkW !== resizedHw[1])
+      rgb = await upscaleRgb(rgb, { width: shrunkW, height: shrunkH, outWidth: resizedHw[1], outHeight: resizedHw[0] });
+    return { width, height, resizedHw, rgb };
   } catch (cause) {
     if (cause instanceof Sam3ClipError) throw cause;
     throw decodeError(source, cause);

@@ -1,10 +1,12 @@
 // normalizeToNchw(rgb, width, height, size, mean, std) → Promise<Float32Array> of 3 * size * size.
+// upscaleRgb(rgb, width, height, outWidth, outHeight) → Promise<Uint8Array> of outWidth * outHeight * 3.
 #include <memory>
 
 #include "args.h"
 #include "bindings.h"
 #include "preprocess.h"
 #include "promise_worker.h"
+#include "upscale.h"
 
 namespace sam3clip::addon {
 namespace {
@@ -28,10 +30,28 @@ Napi::Value normalizeBinding(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value upscaleBinding(const Napi::CallbackInfo& info) {
+  return promiseOrReject(info, [&] {
+    const int outWidth = integerArg(info, 3, "outWidth", 1, kMaxInputSize);
+    const int outHeight = integerArg(info, 4, "outHeight", 1, kMaxInputSize);
+    // Enlarging only: a shrinking axis needs an antialiasing filter (sharp's resize).
+    const int width = integerArg(info, 1, "width", 1, outWidth);
+    const int height = integerArg(info, 2, "height", 1, outHeight);
+    auto rgb = std::make_shared<std::vector<uint8_t>>(
+        copyUint8Array(info, 0, "rgb", static_cast<uint64_t>(width) * height * 3));
+    auto output = Napi::Uint8Array::New(info.Env(), static_cast<size_t>(outWidth) * outHeight * 3);
+    uint8_t* out = output.Data();
+    return PromiseWorker::Start(
+        info.Env(), [=] { upscaleRgb(rgb->data(), width, height, outWidth, outHeight, out); },
+        [](Napi::Env, Napi::Value result) { return result; }, output);
+  });
+}
+
 }  // namespace
 
 void initPreprocess(Napi::Env env, Napi::Object exports) {
   exports.Set("normalizeToNchw", Napi::Function::New(env, normalizeBinding, "normalizeToNchw"));
+  exports.Set("upscaleRgb", Napi::Function::New(env, upscaleBinding, "upscaleRgb"));
 }
 
 }  // namespace sam3clip::addon

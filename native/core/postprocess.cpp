@@ -1,5 +1,7 @@
 #include "postprocess.h"
 
+#include "linear_taps.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <vector>
@@ -7,34 +9,7 @@
 namespace sam3clip {
 namespace {
 
-// Source taps and weights of one output index along one axis, as PyTorch's
-// compute_source_index_and_lambda produces them for float32.
-struct Tap {
-  int i0, i1;
-  float w0, w1;
-};
-
-std::vector<Tap> linearTaps(int inSize, int outSize) {
-  std::vector<Tap> taps(outSize);
-  // area_pixel_compute_scale with no scale_factor: float(in) / out, in float.
-  const float scale = static_cast<float>(inSize) / static_cast<float>(outSize);
-  for (int i = 0; i < outSize; i++) {
-    Tap& t = taps[i];
-    if (inSize == outSize) {  // PyTorch's copy shortcut
-      t = {i, i, 1.0f, 0.0f};
-      continue;
-    }
-    // area_pixel_compute_source_index: `scale * (dst_index + 0.5) - 0.5` is evaluated in double
-    // (dst_index + 0.5 is a double) and stored as float, then clamped at 0.
-    float src = static_cast<float>(static_cast<double>(scale) * (i + 0.5) - 0.5);
-    if (src < 0) src = 0;
-    t.i0 = std::min(static_cast<int>(src), inSize - 1);
-    t.i1 = t.i0 + (t.i0 < inSize - 1 ? 1 : 0);
-    t.w1 = std::min(std::max(src - static_cast<float>(t.i0), 0.0f), 1.0f);
-    t.w0 = 1.0f - t.w1;
-  }
-  return taps;
-}
+using Tap = LinearTap;
 
 // PyTorch evaluates each output as (a*wx0 + b*wx1)*wy0 + (c*wx0 + d*wx1)*wy1: the horizontal
 // blend of a source row does not depend on the output row, so blending each needed source row

@@ -15,6 +15,7 @@
 #include "../core/postprocess.h"
 #include "../core/preprocess.h"
 #include "../core/selection.h"
+#include "../core/upscale.h"
 #include "check.h"
 #ifdef SAM3CLIP_HAS_CUDA
 #include "cuda_kernels_test.h"
@@ -224,6 +225,25 @@ void testNormalize() {
       }
 }
 
+void testUpscaleMatchesPyTorch() {
+  // A 3x2 RGB image enlarged to 7x5; want: F.interpolate(x.float(), (5, 7), mode="bilinear",
+  // align_corners=False), rounded (numpy rint), computed once with PyTorch 2.
+  const uint8_t in[] = {0, 10, 200, 255, 30, 7, 90, 90, 90, 17, 250, 3, 128, 64, 32, 1, 2, 254};
+  const uint8_t want[] = {
+      0,   10,  200, 36,  13,  172, 146, 21,  90,  255, 30,  7,   184, 56,  43,  114, 81,  78,  90,  90,  90,
+      2,   34,  180, 36,  34,  156, 139, 34,  83,  242, 33,  10,  173, 54,  51,  104, 74,  93,  81,  81,  106,
+      8,   130, 102, 35,  118, 90,  113, 83,  55,  192, 47,  20,  129, 47,  85,  66,  46,  150, 46,  46,  172,
+      15,  226, 23,  33,  202, 24,  87,  131, 27,  141, 61,  30,  85,  39,  119, 29,  18,  208, 10,  11,  238,
+      17,  250, 3,   33,  223, 7,   80,  144, 20,  128, 64,  32,  74,  37,  127, 19,  11,  222, 1,   2,   254};
+  uint8_t got[sizeof(want)];
+  upscaleRgb(in, 3, 2, 7, 5, got);
+  for (size_t i = 0; i < sizeof(want); i++) CHECK(got[i] == want[i], "byte %zu: %d != %d", i, got[i], want[i]);
+  // Same size is a copy.
+  uint8_t same[sizeof(in)];
+  upscaleRgb(in, 3, 2, 3, 2, same);
+  for (size_t i = 0; i < sizeof(in); i++) CHECK(same[i] == in[i], "copy byte %zu", i);
+}
+
 void testSelection() {
   // Last candidate above the threshold; else the first maximum, flagged as not passed.
   const float iou[] = {0.6f, 0.7f, 0.2f,  /**/ 0.3f, 0.4f, 0.4f,  /**/ 0.5f, 0.9f, 0.5f};
@@ -247,6 +267,7 @@ int main(int argc, char** argv) {
       {"mask stats", testStats},
       {"COCO RLE", testRle},
       {"normalize to NCHW", testNormalize},
+      {"upscale matches PyTorch bilinear", testUpscaleMatchesPyTorch},
       {"candidate selection", testSelection},
   };
   int failedTests = 0;

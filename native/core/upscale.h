@@ -1,0 +1,16 @@
+// Image upscaling for the encoder input, as PyTorch's bilinear interpolation (align_corners=False)
+// and PIL's bilinear resize compute it when enlarging: output pixel centres map onto input pixel
+// centres. The SAM processors and the training code resize this way; libvips' linear upscale puts
+// output pixel i at input coordinate i * scale instead, half an output pixel off.
+#pragma once
+
+#include <cstdint>
+
+namespace sam3clip {
+
+// rgb: inW*inH*3 bytes (HWC); out: outW*outH*3 bytes. Meant for outW >= inW and outH >= inH (an
+// axis that shrinks would alias: that is sharp's job, with its antialiasing filter). Values are
+// computed in float and rounded to the nearest integer.
+void upscaleRgb(const uint8_t* rgb, int inW, int inH, int outW, int outH, uint8_t* out);
+
+}  // namespace sam3clip
