@@ -4,8 +4,8 @@
  *
  * What the committed package does: it reads both words. "red circle" takes the red circle and leaves a red square
  * beside it, a prompt whose colour is not in the image does not fire, and an absent shape of a present colour
- * rarely does. The goal (IoU ≥ 0.9 per prompt) is GOAL_IOU; the asserted floors MIN_IOU and MIN_MEAN_IOU are what this
- * package must keep, so a retrained package can only raise them.
+ * rarely does. Every present prompt reaches the goal, IoU ≥ 0.9 (GOAL_IOU) on IMAGES fresh images, and the mean
+ * keeps MIN_MEAN_IOU, so a retrained package can only raise them.
  * SAM3CLIP_DEMO_MODELS points the test at another package (an untrained one fails it).
  */
 import path from 'node:path';
@@ -15,12 +15,12 @@ import { categoryMask, COLOURS, holdsAll, iou, SHAPES, shapesImage, type ShapesI
 
 const MODELS = process.env.SAM3CLIP_DEMO_MODELS ?? path.resolve(__dirname, '..', 'models', 'shapes-demo');
 const CATEGORIES = Object.keys(COLOURS).flatMap((c) => SHAPES.map((s) => `${c} ${s}`));
-const IMAGES = 48;
+// 256 images: 64–90 instances per prompt, so one missed shape moves a prompt's mean by about 0.01, not 0.1.
+const IMAGES = 256;
+// The goal, asserted per prompt. The committed package: 0.904–0.957 per prompt, mean 0.941 on these images; the one
+// before it: 0.890–0.953 (red circle below the goal).
 const GOAL_IOU = 0.9;
-// Floors between the committed package (per prompt 0.84–0.97, mean 0.916 on these images) and the one before it
-// (0.71–0.92, mean 0.84), so a retrained package can only raise them.
-const MIN_IOU = 0.75;
-const MIN_MEAN_IOU = 0.87;
+const MIN_MEAN_IOU = 0.92;
 // The pair tests' floor: 8 scenes, where one miss costs 0.12.
 const PAIR_MIN_IOU = 0.6;
 // Absent shapes of a present colour ("red square" beside a red circle): the prompts a colour-only model gets wrong.
@@ -88,7 +88,7 @@ describe('models/shapes-demo segments coloured shapes by name', () => {
     });
   }
 
-  it(`reaches IoU ≥ ${MIN_IOU} per present prompt, ${MIN_MEAN_IOU} on average (goal ${GOAL_IOU}); prompts of an absent colour stay silent`, async () => {
+  it(`reaches IoU ≥ ${GOAL_IOU} per present prompt and ${MIN_MEAN_IOU} on average; prompts of an absent colour stay silent`, async () => {
     const perPrompt = new Map<string, number[]>();
     const otherColour: { prompt: string; passed: boolean; area: number }[] = [];
     const sameColour: { prompt: string; fired: boolean }[] = [];
@@ -121,7 +121,7 @@ describe('models/shapes-demo segments coloured shapes by name', () => {
     );
 
     expect(Object.keys(means).length).toBe(CATEGORIES.length);
-    for (const [prompt, { iou: mean }] of Object.entries(means)) expect(mean, prompt).toBeGreaterThanOrEqual(MIN_IOU);
+    for (const [prompt, { iou: mean }] of Object.entries(means)) expect(mean, prompt).toBeGreaterThanOrEqual(GOAL_IOU);
     const overall = Object.values(means).reduce((a, m) => a + m.iou, 0) / CATEGORIES.length;
     expect(overall).toBeGreaterThanOrEqual(MIN_MEAN_IOU);
     expect(fired).toEqual([]);
