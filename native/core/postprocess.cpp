@@ -1,15 +1,13 @@
 #include "postprocess.h"
 
-#include "linear_taps.h"
-
 #include <algorithm>
 #include <cstdint>
 #include <vector>
 
+#include "linear_taps.h"
+
 namespace sam3clip {
 namespace {
-
-using Tap = LinearTap;
 
 // PyTorch evaluates each output as (a*wx0 + b*wx1)*wy0 + (c*wx0 + d*wx1)*wy1: the horizontal
 // blend of a source row does not depend on the output row, so blending each needed source row
@@ -30,7 +28,7 @@ class Resampler {
     cached_[0] = cached_[1] = -1;
     std::vector<float> row(outW_);
     for (size_t y = 0; y < rows_.size(); y++) {
-      const Tap& ty = rows_[y];
+      const LinearTap& ty = rows_[y];
       const float* top = blended(src, stride, ty.i0);
       const float* bottom = blended(src, stride, ty.i1);
       for (int x = 0; x < outW_; x++) row[x] = top[x] * ty.w0 + bottom[x] * ty.w1;
@@ -49,14 +47,14 @@ class Resampler {
     const float* in = src + static_cast<size_t>(r) * stride;
     float* out = cache_[slot].data();
     for (int x = 0; x < outW_; x++) {
-      const Tap& tx = cols_[x];
+      const LinearTap& tx = cols_[x];
       out[x] = in[tx.i0] * tx.w0 + in[tx.i1] * tx.w1;
     }
     return out;
   }
 
   int outW_;
-  std::vector<Tap> rows_, cols_;
+  std::vector<LinearTap> rows_, cols_;
   std::vector<float> cache_[2];
   int cached_[2] = {-1, -1};
 };

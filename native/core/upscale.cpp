@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 #include "linear_taps.h"
@@ -21,10 +22,24 @@ void upscaleRgb(const uint8_t* rgb, int inW, int inH, int outW, int outH, uint8_
         dst[x * 3 + c] = static_cast<float>(src[t.i0 * 3 + c]) * t.w0 + static_cast<float>(src[t.i1 * 3 + c]) * t.w1;
     }
   };
+  // Output rows step through the source rows in order: a blended row is reused while it is still needed
+  // (an enlargement by f reads each source row for about 2f output rows).
+  int topRow = -1, bottomRow = -1;
   for (int y = 0; y < outH; y++) {
     const LinearTap& t = rows[y];
-    blendRow(t.i0, top);
-    blendRow(t.i1, bottom);
+    if (t.i0 != topRow) {
+      if (t.i0 == bottomRow) {
+        std::swap(top, bottom);
+        std::swap(topRow, bottomRow);
+      } else {
+        blendRow(t.i0, top);
+        topRow = t.i0;
+      }
+    }
+    if (t.i1 != bottomRow) {
+      blendRow(t.i1, bottom);
+      bottomRow = t.i1;
+    }
     uint8_t* dst = out + static_cast<size_t>(y) * outW * 3;
     for (size_t i = 0; i < top.size(); i++) {
       const float v = std::nearbyint(top[i] * t.w0 + bottom[i] * t.w1);
