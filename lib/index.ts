@@ -8,7 +8,7 @@ export type { Mask, BBox } from './mask.js';
 export { Sam3ClipError, isSam3ClipError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { maskToPng, renderOverlay, MASK_COLOURS } from './render.js';
-export type { OverlayOptions } from './render.js';
+export type { OverlayOptions, OverlayFormat } from './render.js';
 export { capabilities } from './native.js';
 export { loadModelPackage, validateManifest } from './model/manifest.js';
 export type { ModelManifest } from './model/manifest-types.js';

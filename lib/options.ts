@@ -85,9 +85,33 @@ function invalid(field: string, message: string): Sam3ClipError {
   return new Sam3ClipError('E_INVALID_OPTION', `Option ${field} ${message}`, { field });
 }
 
+/**
+ * Rejects option names the call does not know: a misspelt `threshhold: 0.3` would otherwise be
+ * ignored and the call would silently run with the default.
+ */
+export function rejectUnknownOptions(options: object, known: readonly string[], prefix = ''): void {
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name))
+      throw invalid(`${prefix}${name}`, `is not a known option (known: ${known.join(', ')})`);
+  }
+}
+
+const SEGMENTER_OPTIONS = [
+  'models', 'backend', 'threads', 'workers', 'cache', 'maxPixels', 'verifyHashes', 'engines', 'device', 'gpuCacheMiB',
+] as const satisfies readonly (keyof SegmenterOptions)[];
+const CACHE_OPTIONS = ['images', 'prompts'] as const satisfies readonly (keyof CacheOptions)[];
+const SEGMENT_OPTIONS = ['threshold', 'smoothness', 'negative', 'signal', 'timings'] as const satisfies readonly (keyof SegmentOptions)[];
+export const EMBED_OPTIONS = ['signal', 'timings'] as const;
+
 function integerIn(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
     throw invalid(field, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function booleanOption(value: unknown, field: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalid(field, `must be true or false, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -98,6 +122,7 @@ function stringOption(value: unknown, field: string): string {
 
 export function resolveSegmenterOptions(options: SegmenterOptions = {}): ResolvedSegmenterOptions {
   if (options === null || typeof options !== 'object') throw invalid('options', 'must be an object');
+  rejectUnknownOptions(options, SEGMENTER_OPTIONS);
   const models = options.models ?? process.env.SAM3CLIP_MODELS;
   if (typeof models !== 'string' || models === '')
     throw invalid('models', 'is required: a model package folder (or set SAM3CLIP_MODELS)');
@@ -105,6 +130,7 @@ export function resolveSegmenterOptions(options: SegmenterOptions = {}): Resolve
   if (!['auto', 'cpu', 'tensorrt'].includes(backend)) throw invalid('backend', "must be 'auto', 'cpu' or 'tensorrt'");
   const cache = options.cache === false ? { images: 0, prompts: 0 } : (options.cache ?? {});
   if (typeof cache !== 'object' || cache === null) throw invalid('cache', 'must be an object or false');
+  rejectUnknownOptions(cache, CACHE_OPTIONS, 'cache.');
   return {
     models,
     backend,
@@ -116,7 +142,7 @@ export function resolveSegmenterOptions(options: SegmenterOptions = {}): Resolve
     },
     maxPixels:
       options.maxPixels === undefined ? DEFAULT_MAX_PIXELS : integerIn(options.maxPixels, 'maxPixels', 1, 2 ** 31 - 1),
-    verifyHashes: options.verifyHashes ?? true,
+    verifyHashes: booleanOption(options.verifyHashes, 'verifyHashes', true),
     ...(options.engines === undefined ? {} : { engines: stringOption(options.engines, 'engines') }),
     device: options.device === undefined ? 0 : integerIn(options.device, 'device', 0, 1023),
     gpuCacheMiB: options.gpuCacheMiB === undefined ? 2048 : integerIn(options.gpuCacheMiB, 'gpuCacheMiB', 1, 1 << 24),
@@ -150,6 +176,7 @@ export function resolvePrompts(prompts: unknown, field = 'prompt', allowEmptyLis
 
 export function resolveSegmentOptions(options: SegmentOptions = {}): ResolvedSegmentOptions {
   if (options === null || typeof options !== 'object') throw invalid('options', 'must be an object');
+  rejectUnknownOptions(options, SEGMENT_OPTIONS);
   const threshold = options.threshold ?? 0.5;
   if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < 0.1 || threshold > 0.9)
     throw invalid('threshold', `must be a number from 0.1 to 0.9, got ${JSON.stringify(threshold)}`);

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { Sam3ClipError } from './errors.js';
+import { rejectUnknownOptions } from './options.js';
 import { decodeRgb } from './image/decode.js';
 import { readImageSource, type ImageInput } from './image/image-input.js';
 import type { Mask } from './mask.js';
@@ -24,8 +25,13 @@ export async function maskToPng(mask: Mask): Promise<Buffer> {
   return sharp(pixels, { raw: { width: mask.width, height: mask.height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
 }
 
+export type OverlayFormat = 'png' | 'jpeg' | 'webp';
+const OVERLAY_FORMATS: readonly OverlayFormat[] = ['png', 'jpeg', 'webp'];
+const OVERLAY_OPTIONS = ['format', 'opacity', 'labels', 'maxPixels'] as const satisfies readonly (keyof OverlayOptions)[];
+
 export interface OverlayOptions {
-  format?: 'png' | 'jpeg';
+  /** Encoding of the returned image (default 'png'). */
+  format?: OverlayFormat;
   /** Opacity of the mask colour, 0–1 (default 0.5). */
   opacity?: number;
   /** Draw "label score" beside each mask (default true). */
@@ -43,6 +49,12 @@ export async function renderOverlay(
   results: readonly Pick<SegmentResult, 'prompt' | 'mask' | 'score' | 'bbox' | 'area'>[],
   options: OverlayOptions = {},
 ): Promise<Buffer> {
+  rejectUnknownOptions(options, OVERLAY_OPTIONS);
+  const format = options.format ?? 'png';
+  if (!OVERLAY_FORMATS.includes(format))
+    throw new Sam3ClipError('E_INVALID_OPTION', `Option format must be one of ${OVERLAY_FORMATS.join(', ')}, got ${JSON.stringify(format)}`, {
+      field: 'format',
+    });
   const opacity = options.opacity ?? 0.5;
   if (!(opacity >= 0 && opacity <= 1))
     throw new Sam3ClipError('E_INVALID_OPTION', 'opacity must be from 0 to 1', { field: 'opacity' });
@@ -76,5 +88,7 @@ export async function renderOverlay(
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${labels}</svg>`;
     pipeline = pipeline.composite([{ input: Buffer.from(svg), top: 0, left: 0 }]);
   }
-  return options.format === 'jpeg' ? pipeline.jpeg({ quality: 90 }).toBuffer() : pipeline.png().toBuffer();
+  if (format === 'jpeg') return pipeline.jpeg({ quality: 90 }).toBuffer();
+  if (format === 'webp') return pipeline.webp({ quality: 90 }).toBuffer();
+  return pipeline.png().toBuffer();
 }

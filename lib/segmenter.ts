@@ -12,6 +12,8 @@ import { loadModelPackage, type ModelPackage } from './model/manifest.js';
 import { GRAPH_NAMES, type GraphName } from './model/manifest-types.js';
 import { maskStats, morphology, normalizeToNchw, postprocessMasks } from './ops.js';
 import {
+  EMBED_OPTIONS,
+  rejectUnknownOptions,
   resolvePrompts,
   resolveSegmenterOptions,
   resolveSegmentOptions,
@@ -134,6 +136,9 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
 
   /** Encodes an image (or returns the cached embedding of identical content). */
   async embed(image: ImageInput, options: { signal?: AbortSignal; timings?: StageTimings } = {}): Promise<ImageEmbedding> {
+    if (options === null || typeof options !== 'object')
+      throw new Sam3ClipError('E_INVALID_OPTION', 'Option options must be an object', { field: 'options' });
+    rejectUnknownOptions(options, EMBED_OPTIONS);
     const { pkg, backend } = await this.loaded();
     throwIfAborted(options.signal);
     const t = options.timings ?? {};

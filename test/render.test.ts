@@ -38,6 +38,15 @@ describe('mask and overlay rendering', () => {
     expect(px(30, 20)).toEqual([0, 0, 0]);
     const labelled = await renderOverlay(image, results, { format: 'jpeg' });
     expect((await sharp(labelled).metadata()).format).toBe('jpeg');
+    expect((await sharp(await renderOverlay(image, results, { format: 'webp' })).metadata()).format).toBe('webp');
+    await expect(renderOverlay(image, results, { format: 'gif' as 'png' })).rejects.toMatchObject({
+      code: 'E_INVALID_OPTION',
+      field: 'format',
+    });
+    await expect(renderOverlay(image, results, { ...{ opactiy: 1 } })).rejects.toMatchObject({
+      code: 'E_INVALID_OPTION',
+      field: 'opactiy',
+    });
     await expect(renderOverlay(image, [{ ...results[0]!, mask: mask(10, 10, () => true) }])).rejects.toMatchObject({
       code: 'E_INVALID_OPTION',
     });

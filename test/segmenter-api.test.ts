@@ -128,6 +128,29 @@ describe('Segmenter', () => {
     await expect(segmenter.segment(12 as unknown as Buffer, 'x')).rejects.toMatchObject({ code: 'E_INVALID_OPTION' });
     await expect(createSegmenter({ models, threads: 0 })).rejects.toMatchObject({ code: 'E_INVALID_OPTION', field: 'threads' });
     await expect(createSegmenter({ models, backend: 'gpu' as 'cpu' })).rejects.toMatchObject({ code: 'E_INVALID_OPTION' });
+    await expect(createSegmenter({ models, verifyHashes: 'no' as unknown as boolean })).rejects.toMatchObject({
+      code: 'E_INVALID_OPTION',
+      field: 'verifyHashes',
+    });
+  });
+
+  it('rejects option names it does not know, naming the option', async () => {
+    // A misspelt option would otherwise run the call with the default and say nothing.
+    const bogus = { bogus: 1 } as object;
+    await expect(createSegmenter({ models, ...bogus })).rejects.toMatchObject({ code: 'E_INVALID_OPTION', field: 'bogus' });
+    await expect(createSegmenter({ models, cache: { images: 2, ...{ imgs: 3 } } })).rejects.toMatchObject({
+      code: 'E_INVALID_OPTION',
+      field: 'cache.imgs',
+    });
+    await expect(segmenter.segment(image, 'x', { ...{ threshhold: 0.3 } })).rejects.toThrow(/threshhold is not a known option/);
+    await expect(segmenter.segment(image, 'x', { ...{ threshhold: 0.3 } })).rejects.toMatchObject({
+      code: 'E_INVALID_OPTION',
+      field: 'threshhold',
+    });
+    await expect(segmenter.embed(image, { ...{ sigal: null } })).rejects.toMatchObject({ code: 'E_INVALID_OPTION', field: 'sigal' });
+    // Known names still pass, and `undefined` values of known names are allowed.
+    const [r] = await segmenter.segment(image, 'x', { threshold: 0.5, smoothness: undefined });
+    expect(r!.prompt).toBe('x');
   });
 
   it('accepts raw pixels (gray, RGB, RGBA) and gives the same answer as the encoded image', async () => {
