@@ -20,7 +20,11 @@ export type ErrorCode =
   | 'E_CUDA'
   | 'E_NATIVE'
   | 'E_DISPOSED'
-  | 'E_ABORTED';
+  | 'E_ABORTED'
+  /** The CLI could not write an output file (missing folder, no permission, a folder in the way). */
+  | 'E_OUTPUT_FILE'
+  /** Anything unexpected: a bug, reported with this code rather than a stack trace. */
+  | 'E_INTERNAL';
 
 export interface ErrorDetails {
   /** The file the error is about (model files, images given by path). */

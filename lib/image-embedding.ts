@@ -17,7 +17,8 @@ export interface EmbeddingGeometry {
 
 /**
  * A handle on an image's encoder outputs. Pass it to `segment()` instead of the image to skip the
- * encoder; `dispose()` (or `using`) releases the memory it holds.
+ * encoder; `dispose()` releases the memory it holds (so does `using` where the runtime has it: Node ≥ 24,
+ * or TypeScript compiling `using` down for older targets).
  */
 export class ImageEmbedding {
   /** Upright size of the original image. */

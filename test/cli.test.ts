@@ -78,6 +78,56 @@ describe('sam3clip CLI', () => {
     expect(JSON.parse(json.stdout).error.code).toBe('E_INVALID_PROMPT');
   });
 
+  it('an output path it cannot write is E_OUTPUT_FILE (exit 1, JSON with --json), before any model work', async () => {
+    const missing = path.join(work, 'no', 'such', 'dir', 'm.png');
+    const r = await cli(['segment', imageFile, 'x', '--models', models, '-o', missing]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error E_OUTPUT_FILE: Cannot write ${missing}: its folder ${path.dirname(missing)} does not exist\n`);
+    const json = await cli(['segment', imageFile, 'x', '--models', models, '--overlay', missing, '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).error.code).toBe('E_OUTPUT_FILE');
+    expect(json.stderr).not.toMatch(/\n\s+at /);
+    // A file where a folder should be.
+    const notDir = path.join(imageFile, 'm.png');
+    const r2 = await cli(['segment', imageFile, 'x', '--models', models, '-o', notDir]);
+    expect(r2.stderr).toMatch(/^error E_OUTPUT_FILE: .* is not a folder\n$/);
+  });
+
+  it('chooses the overlay format by extension and refuses extensions it cannot write', async () => {
+    const webp = path.join(work, 'overlay.webp');
+    const ok = await cli(['segment', imageFile, 'box', '--models', models, '--overlay', webp]);
+    expect(ok.code).toBe(0);
+    expect((await sharp(webp).metadata()).format).toBe('webp');
+    const png = path.join(work, 'overlay.PNG');
+    expect((await cli(['segment', imageFile, 'box', '--models', models, '--overlay', png])).code).toBe(0);
+    expect((await sharp(png).metadata()).format).toBe('png');
+    for (const args of [['--overlay', path.join(work, 'out.gif')], ['-o', path.join(work, 'mask.jpg')], ['-o', path.join(work, 'mask')]]) {
+      const r = await cli(['segment', imageFile, 'box', '--models', models, ...args, '--json']);
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.stdout).error.code).toBe('E_INVALID_OPTION');
+      expect(r.stderr).toMatch(/^error E_INVALID_OPTION: --(overlay|out) /);
+    }
+    expect(readFileSync(path.join(work, 'out.gif'), { flag: 'a+' }).length).toBe(0);
+  });
+
+  it('--help prints the usage on stdout and exits 0', async () => {
+    for (const args of [['--help'], ['-h'], ['segment', '--help'], ['serve', '-h']]) {
+      const r = await cli(args);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/^Usage:\n  sam3clip segment /);
+    }
+  });
+
+  it('info without a package says that --models is missing and SAM3CLIP_MODELS is unset', async () => {
+    const env = { ...process.env };
+    delete env.SAM3CLIP_MODELS;
+    const { stdout } = await run(process.execPath, [CLI, 'info'], { env });
+    const info = JSON.parse(stdout);
+    expect(info.models).toBeNull();
+    expect(info.modelsNote).toMatch(/--models was not given and SAM3CLIP_MODELS is unset/);
+  });
+
   it('usage errors exit 2', async () => {
     expect((await cli([])).code).toBe(2);
     expect((await cli(['segment'])).code).toBe(2);

@@ -24,6 +24,7 @@ export async function infoCommand(flags: ParsedArgs['values'], io: CliIo): Promi
     info.models = { dir: pkg.dir, ...pkg.manifest };
   } else {
     info.models = null;
+    info.modelsNote = 'No model package: --models was not given and SAM3CLIP_MODELS is unset.';
   }
   io.out(`${JSON.stringify(info, null, 2)}\n`);
 }

@@ -10,7 +10,8 @@ runCli(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.stack : String(error)}\n`);
+    // runCli codes every error itself; this is the last guard if writing the report failed.
+    process.stderr.write(`error E_INTERNAL: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   },
 );

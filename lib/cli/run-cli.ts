@@ -18,7 +18,10 @@ export const USAGE = `Usage:
   sam3clip tokenize --tokenizer <tokenizer.json> [--context-length 77] <text...>
 
 The model package folder defaults to $SAM3CLIP_MODELS.
-Several prompts give one mask each; --out then writes mask-<i>.png beside the name given.`;
+Several prompts give one mask each; --out mask.png then writes mask-1.png, mask-2.png, ...
+Masks are PNG; the overlay is PNG, JPEG or WebP, chosen by its file extension.
+Exit status: 0 on success, 1 on an error (printed as "error E_CODE: message"; with --json also as
+{"error":{"code","message"}} on stdout), 2 on a usage error.`;
 
 export class UsageError extends Error {}
 
@@ -75,9 +78,14 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     return 2;
   }
   const [command, ...rest] = args.positionals;
-  if (args.values.help || !command) {
-    (command ? io.out : io.err)(`${USAGE}\n`);
-    return command || args.values.help ? 0 : 2;
+  // Asked-for help is the command's output (stdout, exit 0); a missing command is a usage error.
+  if (args.values.help) {
+    io.out(`${USAGE}\n`);
+    return 0;
+  }
+  if (!command) {
+    io.err(`${USAGE}\n`);
+    return 2;
   }
   try {
     switch (command) {
@@ -104,12 +112,15 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       io.err(`${error.message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof Sam3ClipError) {
-      if (args.values.json) io.out(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
-      io.err(`error ${error.code}: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    const coded =
+      error instanceof Sam3ClipError
+        ? error
+        : new Sam3ClipError('E_INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
+    if (args.values.json) io.out(`${JSON.stringify({ error: { code: coded.code, message: coded.message } })}\n`);
+    io.err(`error ${coded.code}: ${coded.message}\n`);
+    // A stack helps only whoever debugs the library; users see the code and the message.
+    if (coded.code === 'E_INTERNAL' && process.env.SAM3CLIP_DEBUG && error instanceof Error) io.err(`${error.stack}\n`);
+    return 1;
   }
 }
 

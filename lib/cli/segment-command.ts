@@ -1,8 +1,10 @@
 import path from 'node:path';
+import { Sam3ClipError } from '../errors.js';
 import { createSegmenter } from '../segmenter.js';
-import { maskToPng, renderOverlay } from '../render.js';
+import { maskToPng, renderOverlay, type OverlayFormat } from '../render.js';
 import { resultToJson } from '../result-json.js';
 import type { BackendChoice } from '../options.js';
+import { checkOutputFolder, writeOutput } from './output-file.js';
 import { numberFlag, UsageError, type CliIo, type ParsedArgs } from './run-cli.js';
 
 /** mask.png for one prompt; mask-1.png, mask-2.png … for several. */
@@ -12,10 +14,45 @@ export function maskFileName(out: string, index: number, count: number): string 
   return `${out.slice(0, out.length - ext.length)}-${index + 1}${ext || '.png'}`;
 }
 
+const OVERLAY_FORMATS: Record<string, OverlayFormat> = { '.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg', '.webp': 'webp' };
+
+/** The overlay's encoding from its file name; anything else is refused before the model runs. */
+export function overlayFormat(file: string): OverlayFormat {
+  const format = OVERLAY_FORMATS[path.extname(file).toLowerCase()];
+  if (!format)
+    throw new Sam3ClipError(
+      'E_INVALID_OPTION',
+      `--overlay ${file}: the overlay is written as PNG, JPEG or WebP; name it .png, .jpg, .jpeg or .webp`,
+      { field: 'overlay', file },
+    );
+  return format;
+}
+
+/** Masks are written as 1-bit-per-pixel PNGs only (lossless), so --out must say .png. */
+function checkMaskFileName(file: string): void {
+  if (path.extname(file).toLowerCase() !== '.png')
+    throw new Sam3ClipError('E_INVALID_OPTION', `--out ${file}: masks are written as PNG; name the file .png`, {
+      field: 'out',
+      file,
+    });
+}
+
 export async function segmentCommand(positionals: string[], flags: ParsedArgs['values'], io: CliIo): Promise<void> {
   const [image, ...prompts] = positionals;
   if (!image || prompts.length === 0) throw new UsageError('segment needs an image and at least one prompt');
   const threads = numberFlag(flags.threads, 'threads');
+  const threshold = numberFlag(flags.threshold, 'threshold');
+  const smoothness = numberFlag(flags.smoothness, 'smoothness');
+  // Output names and folders are checked before the models load: a typo should not cost an encoder run.
+  const outputs: string[] = [];
+  if (flags.out) {
+    checkMaskFileName(flags.out);
+    outputs.push(flags.out);
+  }
+  const format = flags.overlay ? overlayFormat(flags.overlay) : undefined;
+  if (flags.overlay) outputs.push(flags.overlay);
+  await Promise.all(outputs.map(checkOutputFolder));
+
   const segmenter = await createSegmenter({
     ...(flags.models ? { models: flags.models } : {}),
     ...(flags.backend ? { backend: flags.backend as BackendChoice } : {}),
@@ -23,8 +60,6 @@ export async function segmentCommand(positionals: string[], flags: ParsedArgs['v
     ...(threads !== undefined ? { threads } : {}),
   });
   try {
-    const threshold = numberFlag(flags.threshold, 'threshold');
-    const smoothness = numberFlag(flags.smoothness, 'smoothness');
     const results = await segmenter.segment(image, prompts, {
       ...(threshold !== undefined ? { threshold } : {}),
       ...(smoothness !== undefined ? { smoothness } : {}),
@@ -34,13 +69,12 @@ export async function segmentCommand(positionals: string[], flags: ParsedArgs['v
     if (flags.out) {
       for (const [i, r] of results.entries()) {
         const file = maskFileName(flags.out, i, results.length);
-        await io.writeFile(file, await maskToPng(r.mask));
+        await writeOutput(io, file, await maskToPng(r.mask));
         written.push(file);
       }
     }
-    if (flags.overlay) {
-      const format = /\.jpe?g$/i.test(flags.overlay) ? 'jpeg' : 'png';
-      await io.writeFile(flags.overlay, await renderOverlay(image, results, { format }));
+    if (flags.overlay && format) {
+      await writeOutput(io, flags.overlay, await renderOverlay(image, results, { format }));
       written.push(flags.overlay);
     }
     if (flags.json) {
