@@ -1,3 +1,6 @@
+// The declarations use Node's types (Buffer, EventEmitter, Symbol.dispose): this directive makes a
+// consumer's compiler load @types/node for them, also where its `types` list is empty (TypeScript 6+).
+/// <reference types="node" preserve="true" />
 export { createSegmenter, Segmenter } from './segmenter.js';
 export type { SegmentResult, SegmenterStats } from './segmenter.js';
 export { ImageEmbedding } from './image-embedding.js';

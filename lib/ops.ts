@@ -1,3 +1,6 @@
+// The declarations use Node's types (Buffer, EventEmitter, Symbol.dispose): this directive makes a
+// consumer's compiler load @types/node for them, also where its `types` list is empty (TypeScript 6+).
+/// <reference types="node" preserve="true" />
 /**
  * `sam3clip/ops`: the mask and image operations behind the segmenter, for direct use.
  * Each function checks its options here (throwing Sam3ClipError E_INVALID_OPTION with `field`
