@@ -134,7 +134,9 @@ export function native(): NativeAddon {
     throw new Sam3ClipError(
       'E_NATIVE',
       `The sam3clip native addon could not be loaded (${cause instanceof Error ? cause.message : String(cause)}). ` +
-        'Rebuild it with `npm run build:native` (needs CMake and a C++17 compiler).',
+        'No prebuilt addon fits this system and none was built from source: run ' +
+        '`npm rebuild sam3clip --build-from-source` (in a checkout: `npm run build:native`); it needs CMake >= 3.19 ' +
+        'and a C++17 compiler.',
       { cause },
     );
   }

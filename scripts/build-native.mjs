@@ -1,20 +1,26 @@
 #!/usr/bin/env node
 // Builds the native addon (build/Release/sam3clip.node) and the native test and benchmark
 // executables with cmake-js, in Release. `rebuild` as the first argument cleans first; other
-// arguments go to cmake-js (for example --arch=arm64, --target=sam3clip, --CDSAM3CLIP_WITH_CUDA=OFF). Offline: package.json's binary.napi_versions makes cmake-js
-// use the node-api-headers package instead of downloading Node's headers.
-import { spawnSync } from 'node:child_process';
+// arguments go to cmake-js (for example --arch=arm64, --target=sam3clip, --CDSAM3CLIP_WITH_CUDA=OFF).
+// Offline: package.json's binary.napi_versions makes cmake-js use the node-api-headers package
+// instead of downloading Node's headers.
+//
+// The tools' output is passed through and also kept: when the build fails, the cause is read from
+// it (scripts/native-build-diagnosis.mjs) and printed last, where a user looks.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { diagnoseBuildFailure } from './native-build-diagnosis.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
 
-function fail(message) {
-  console.error(`\nsam3clip: native build failed: ${message}`);
-  console.error('It needs CMake >= 3.19 and a C++17 compiler (g++ >= 9, clang >= 10, or MSVC 2019+).');
+function fail(cause, fix, tail = '') {
+  console.error(`\nsam3clip: native build failed: ${cause}${tail ? `\n${tail}` : ''}`);
+  if (fix) console.error(`To fix: ${fix}.`);
   process.exit(1);
 }
 
@@ -22,13 +28,39 @@ let cmakeJs;
 try {
   cmakeJs = path.join(path.dirname(require.resolve('cmake-js/package.json')), 'bin', 'cmake-js');
 } catch {
-  fail('cmake-js is not installed (npm install).');
+  fail('cmake-js is not installed', 'run npm install in the package folder');
 }
 
 const parallel = String(Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
 const extra = process.argv.slice(2);
-const command = extra[0] === 'rebuild' ? extra.shift() : 'build';
+let command = extra[0] === 'rebuild' ? extra.shift() : 'build';
+// A configure step that failed leaves a CMakeCache.txt without build files, and cmake-js then
+// skips configuring; start clean instead.
+const outArg = extra.find((a) => a.startsWith('--out='));
+const buildDir = outArg ? outArg.slice('--out='.length) : path.join(root, 'build');
+if (
+  command === 'build' &&
+  existsSync(path.join(buildDir, 'CMakeCache.txt')) &&
+  !existsSync(path.join(buildDir, 'build.ninja')) &&
+  !existsSync(path.join(buildDir, 'Makefile'))
+)
+  command = 'rebuild';
 const args = [cmakeJs, command, '--directory', root, '--config', 'Release', '--parallel', parallel, ...extra];
-const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
-if (result.error) fail(result.error.message);
-if (result.status !== 0) fail(`cmake-js exited with ${result.signal ?? `code ${result.status}`}; see the output above.`);
+
+const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+let output = '';
+const keep = (chunk) => {
+  output += chunk;
+  // Enough for any diagnosis; a long compile log is trimmed from the front.
+  if (output.length > 4_000_000) output = output.slice(-2_000_000);
+};
+child.stdout.setEncoding('utf8').on('data', (c) => (keep(c), process.stdout.write(c)));
+child.stderr.setEncoding('utf8').on('data', (c) => (keep(c), process.stderr.write(c)));
+child.on('error', (error) => fail(`cmake-js could not start: ${error.message}`));
+child.on('close', (code, signal) => {
+  if (code === 0) return;
+  const found = diagnoseBuildFailure(output);
+  if (found) fail(found.cause, found.fix);
+  const last = output.trim().split('\n').slice(-15).join('\n');
+  fail(`cmake-js exited with ${signal ?? `code ${code}`}; its last lines:`, 'read the output above', last);
+});

@@ -1,14 +1,23 @@
 #!/usr/bin/env node
-// Stands in for node-gyp under `prebuildify --node-gyp scripts/prebuildify-cmake-js.mjs`.
-// prebuildify runs `<this> rebuild --target=<node version> --devdir=... --arch=... --release`
-// and then takes the .node file from build/Release/; this translates that into a clean cmake-js
-// build of the addon alone, which lands in build/Release/sam3clip.node.
+// Stands in for node-gyp under prebuildify (scripts/build-prebuilds.mjs). prebuildify runs
+// `<this> rebuild --target=<node version> --devdir=... --arch=... --release` in its working
+// folder and then takes the .node file from <that folder>/build/Release/; this translates that
+// into a clean cmake-js build of the addon alone, in the prebuild flavour: CPU only (no CUDA, no
+// TensorRT, whatever this machine has). The C++ runtime stays dynamic: linked statically it would
+// pull in symbols of the build machine's glibc (arc4random, _dl_find_object: glibc >= 2.36), while
+// the dynamic build asks only for GLIBCXX_3.4.21 (GCC 5) and glibc >= 2.32.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const forwarded = ['rebuild', '--target=sam3clip'];
+const forwarded = [
+  'rebuild',
+  '--target=sam3clip',
+  `--out=${path.join(process.cwd(), 'build')}`,
+  '--CDSAM3CLIP_WITH_CUDA=OFF',
+  '--CDSAM3CLIP_WITH_TENSORRT=OFF',
+];
 for (const arg of process.argv.slice(2)) {
   const [name, value] = arg.split(/=(.*)/s);
   if (name === '--target') forwarded.push(`--runtime-version=${value}`);

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// `npm run prebuilds` (and `npm pack` through prepack): builds the Node-API addon that ships in the
+// tarball, prebuilds/<platform>-<arch>/sam3clip.napi.<libc>.node, where node-gyp-build finds it at
+// run time, so `npm install sam3clip` compiles nothing. prebuildify names, strips and places the
+// file; scripts/prebuildify-cmake-js.mjs stands in for node-gyp and builds with cmake-js in
+// build-prebuild/ (CPU only), leaving the development build in build/ alone.
+// The new addon is then loaded in a child process: a prebuild that does not load never ships.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(path.join(root, 'package.json'));
+const prebuildify = require('prebuildify');
+const work = path.join(root, 'build-prebuild');
+const folder = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+
+rmSync(work, { recursive: true, force: true });
+rmSync(folder, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+
+const started = Date.now();
+await new Promise((resolve, reject) =>
+  prebuildify(
+    {
+      cwd: work,
+      out: root,
+      name: 'sam3clip',
+      napi: true,
+      strip: process.platform === 'linux' || process.platform === 'darwin',
+      tagLibc: process.platform === 'linux',
+      nodeGyp: `"${process.execPath}" "${path.join(root, 'scripts', 'prebuildify-cmake-js.mjs')}"`,
+      shell: true,
+    },
+    (err) => (err ? reject(err) : resolve()),
+  ),
+).catch((err) => {
+  console.error(`sam3clip: the prebuild failed: ${err.message}`);
+  process.exit(1);
+});
+
+const files = readdirSync(folder).filter((f) => f.endsWith('.node'));
+if (files.length !== 1) {
+  console.error(`sam3clip: expected one prebuild in ${folder}, found ${files.join(', ') || 'none'}`);
+  process.exit(1);
+}
+const file = path.join(folder, files[0]);
+const check = spawnSync(
+  process.execPath,
+  ['-e', `const a = require(${JSON.stringify(file)}); const c = a.capabilities(); process.stdout.write(JSON.stringify({ version: a.version, cuda: c.cuda, tensorrt: c.tensorrt }));`],
+  { encoding: 'utf8' },
+);
+const version = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version;
+let loaded;
+try {
+  loaded = JSON.parse(check.stdout);
+} catch {
+  console.error(`sam3clip: the prebuild ${file} does not load:\n${check.stderr}`);
+  process.exit(1);
+}
+if (loaded.version !== version || loaded.cuda !== null || loaded.tensorrt !== null) {
+  console.error(`sam3clip: the prebuild ${file} is not the CPU build of ${version}: ${check.stdout}`);
+  process.exit(1);
+}
+// The newest GLIBC_x.y symbol version it links against is the oldest glibc it runs on.
+const glibc = [...readFileSync(file).toString('latin1').matchAll(/GLIBC_(\d+)\.(\d+)/g)]
+  .map((m) => [Number(m[1]), Number(m[2])])
+  .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+  .pop();
+rmSync(work, { recursive: true, force: true });
+console.log(
+  `sam3clip: prebuild ${path.relative(root, file)} (${(statSync(file).size / 1024).toFixed(0)} KiB` +
+    `${glibc ? `, needs glibc >= ${glibc.join('.')}` : ''}) built in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+);
