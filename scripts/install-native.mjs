@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const fromSource = process.env.npm_config_build_from_source === 'true';
+// npm's --build-from-source convention, or SAM3CLIP_BUILD_FROM_SOURCE=1 (which npm 11 does not warn about).
+const fromSource = process.env.npm_config_build_from_source === 'true' || process.env.SAM3CLIP_BUILD_FROM_SOURCE === '1';
 
 if (!fromSource) {
   try {
@@ -38,7 +39,7 @@ const say = (text) => {
 };
 
 say('sam3clip: no prebuilt addon fits this system; compiling it from source (CMake + C++17; a minute or two)\n');
-const child = spawn(process.execPath, [path.join(root, 'scripts', 'build-native.mjs'), '--target=sam3clip'], {
+const child = spawn(process.execPath, [path.join(root, 'scripts', 'build-native.mjs')], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'pipe'],
 });
