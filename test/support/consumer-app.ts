@@ -42,11 +42,12 @@ export function packLibrary(work: string): Packed {
   const started = Date.now();
   const pack = spawnSync('npm', ['pack', '--json', '--pack-destination', out], { cwd: stage, encoding: 'utf8' });
   if (pack.status !== 0) throw new Error(`npm pack failed:\n${pack.stdout}\n${pack.stderr}`);
-  const [info] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as { filename: string; entryCount: number; size: number }[];
+  // The scripts' output (tsc, cmake, ninja "[1/16] …") comes first; npm's JSON report last.
+  const [info] = JSON.parse(pack.stdout.slice(pack.stdout.search(/^\[\s*\{/m))) as { filename: string; entryCount: number; size: number }[];
   return { tarball: path.join(out, info!.filename), seconds: (Date.now() - started) / 1000, files: info!.entryCount, bytes: info!.size };
 }
 
-/** A folder for PATH holding only node, npm and npx: no cmake, no make, no compiler. */
+/** A folder for PATH holding only node, npm, npx and sh (npm runs scripts with it): no cmake, no make, no compiler. */
 export function nodeOnlyPath(work: string): string {
   const bin = path.join(work, 'bin');
   mkdirSync(bin, { recursive: true });
@@ -54,6 +55,7 @@ export function nodeOnlyPath(work: string): string {
   const npmCli = realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
   symlinkSync(npmCli, path.join(bin, 'npm'));
   symlinkSync(path.join(path.dirname(npmCli), 'npx-cli.js'), path.join(bin, 'npx'));
+  addTools(bin, ['sh']);
   return bin;
 }
 
