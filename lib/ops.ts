@@ -76,6 +76,25 @@ function triple(value: unknown, field: string, positive: boolean): [number, numb
   return value as [number, number, number];
 }
 
+/**
+ * (x/255 − mean)/std must be a finite float32 for every byte x, computed as the native code does
+ * (each step rounded to float32): a std that rounds to 0 or values beyond float32's range would
+ * feed the encoder Infinity or NaN.
+ */
+function checkNormalizationFinite(mean: [number, number, number], std: [number, number, number]): void {
+  const f = Math.fround;
+  for (let c = 0; c < 3; c++) {
+    const m = f(mean[c]!);
+    const s = f(std[c]!);
+    if (!Number.isFinite(m)) throw invalid(`mean[${c}]`, `${mean[c]} is beyond float32's range`);
+    if (!Number.isFinite(s) || s === 0) throw invalid(`std[${c}]`, `${std[c]} is ${s === 0 ? '0' : 'beyond float32\'s range'} in float32`);
+    for (let x = 0; x < 256; x++) {
+      if (!Number.isFinite(f(f(f(x / 255) - m) / s)))
+        throw invalid(`std[${c}]`, `(${x}/255 − ${mean[c]}) / ${std[c]} overflows float32`);
+    }
+  }
+}
+
 function describe(value: unknown): string {
   if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
@@ -163,6 +182,7 @@ export async function normalizeToNchw(rgb: Uint8Array, options: NormalizeOptions
   const height = integer(options.height, 'height', 1, size);
   const mean = triple(options.mean, 'mean', false);
   const std = triple(options.std, 'std', true);
+  checkNormalizationFinite(mean, std);
   if (rgb.length !== width * height * 3)
     throw invalid('rgb', `expected width×height×3 = ${width * height * 3} bytes, got ${rgb.length}`);
   return call(() => native().normalizeToNchw(rgb, width, height, size, mean, std));

@@ -73,6 +73,17 @@ describe('normalizeToNchw', () => {
     const base = { width: 2, height: 2, size: 4, mean: [0, 0, 0] as [number, number, number], std: [1, 1, 1] as [number, number, number] };
     await expect(normalizeToNchw(rgb, { ...base, std: [1, 0, 1] })).rejects.toMatchObject({ code: 'E_INVALID_OPTION', field: 'std[1]' });
     await expect(normalizeToNchw(rgb, { ...base, width: 5 })).rejects.toMatchObject({ code: 'E_INVALID_OPTION', field: 'width' });
+    // Values that are finite as doubles but not once rounded to float32, or whose quotient overflows it.
+    await expect(normalizeToNchw(rgb, { ...base, std: [1e-50, 1, 1] })).rejects.toMatchObject({ code: 'E_INVALID_OPTION', field: 'std[0]' });
+    await expect(normalizeToNchw(rgb, { ...base, mean: [0, 1e39, 0] })).rejects.toMatchObject({ code: 'E_INVALID_OPTION', field: 'mean[1]' });
+    await expect(normalizeToNchw(rgb, { ...base, std: [1, 1, 1e39] })).rejects.toMatchObject({ code: 'E_INVALID_OPTION', field: 'std[2]' });
+    await expect(normalizeToNchw(rgb, { ...base, mean: [3e38, 0, 0], std: [0.1, 1, 1] })).rejects.toMatchObject({ code: 'E_INVALID_OPTION', field: 'std[0]' });
+    // The addon checks too, for callers that reach it without the JS layer.
+    const { native } = await import('../dist/native.js');
+    await expect(native().normalizeToNchw(rgb, 2, 2, 2, [0, 0, 0], [1e-50, 1, 1])).rejects.toThrow(/std\[0\] is not a finite float32/);
+    await expect(native().normalizeToNchw(rgb, 2, 2, 2, [3e38, 0, 0], [0.1, 1, 1])).rejects.toMatchObject({ code: 'E_INVALID_OPTION' });
+    // Small but representable values still work.
+    await expect(normalizeToNchw(rgb, { ...base, std: [1e-30, 1, 1] })).resolves.toBeInstanceOf(Float32Array);
     await expect(normalizeToNchw(new Uint8Array(11), base)).rejects.toMatchObject({ code: 'E_INVALID_OPTION', field: 'rgb' });
   });
 });

@@ -20,6 +20,10 @@ Napi::Value normalizeBinding(const Napi::CallbackInfo& info) {
     const int height = integerArg(info, 2, "height", 1, size);
     const auto mean = tripleArg(info, 4, "mean", false);
     const auto stdev = tripleArg(info, 5, "std", true);
+    const int bad = firstNonFiniteNormalization(mean.data(), stdev.data());
+    if (bad >= 0)
+      throw InvalidOption("(x / 255 - mean[" + std::to_string(bad) + "]) / std[" + std::to_string(bad) +
+                          "] is not a finite float32 for some byte x");
     auto rgb = std::make_shared<std::vector<uint8_t>>(
         copyUint8Array(info, 0, "rgb", static_cast<uint64_t>(width) * height * 3));
     auto output = Napi::Float32Array::New(info.Env(), static_cast<size_t>(3) * size * size);

@@ -12,4 +12,9 @@ namespace sam3clip {
 void normalizeToNchw(const uint8_t* rgb, int width, int height, int size, const float mean[3],
                      const float std[3], float* out);
 
+// The first channel c for which some byte value x gives a (x / 255 - mean[c]) / std[c] that is
+// not a finite float (std rounding to 0 in float32, a mean or std beyond float32's range), or -1
+// where all 3 × 256 values are finite. Computed exactly as normalizeToNchw computes them.
+int firstNonFiniteNormalization(const float mean[3], const float std[3]);
+
 }  // namespace sam3clip
