@@ -30,6 +30,8 @@ export class ImageEmbedding {
   readonly key: string;
   /** @internal the segmenter that made it */
   readonly owner: object;
+  /** @internal true once embed() handed it to a caller: the cache then never disposes it. */
+  heldByCaller = false;
   private features: EmbeddingFeatures | null;
   private readonly onDispose: () => void;
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Sam3ClipError, throwIfAborted } from './errors.js';
+import { abortError, Sam3ClipError, throwIfAborted } from './errors.js';
 import type { Backend, DeviceBackend, FloatTensor, HostBackend, ImageFeatures, LoadProgress } from './backends/backend.js';
 import { selectBackend, type BackendSelection } from './backends/select-backend.js';
 import { prepareImage } from './image/decode.js';
@@ -49,6 +49,33 @@ export interface SegmenterStats {
 
 type Stage = LoadProgress['stage'];
 
+/** One encode shared by every concurrent caller for the same image bytes. */
+interface SharedEncode {
+  waiters: number;
+  settled: boolean;
+  controller: AbortController;
+}
+
+/** `promise`, or E_ABORTED as soon as `signal` aborts (the work behind the promise goes on). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** One prompt's selected, post-processed and smoothed mask, before negatives are removed. */
 interface PromptMask {
   iou: number[];
@@ -71,13 +98,23 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
   private selection?: BackendSelection;
   private disposedFlag = false;
   private readonly images: LruCache<string, Promise<ImageEmbedding>>;
+  /** Encodes in flight, by their promise: who still waits for each. */
+  private readonly encoding = new Map<Promise<ImageEmbedding>, SharedEncode>();
   private readonly prompts: LruCache<string, Float32Array>;
 
   /** Starts loading at once; prefer `await createSegmenter(options)` unless you want progress events. */
   constructor(options: SegmenterOptions = {}) {
     super();
     this.options = resolveSegmenterOptions(options);
-    this.images = new LruCache(this.options.cache.images);
+    // An embedding only the cache held is freed as it falls out; one embed() handed out is the caller's to dispose.
+    this.images = new LruCache(this.options.cache.images, (_key, evicted) =>
+      evicted.then(
+        (embedding) => {
+          if (!embedding.heldByCaller) embedding.dispose();
+        },
+        () => {},
+      ),
+    );
     this.prompts = new LruCache(this.options.cache.prompts);
     this.ready = this.load();
     // An unobserved load failure must not crash the process; callers see it on ready or on first use.
@@ -134,13 +171,28 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     if (this.disposedFlag) throw new Sam3ClipError('E_DISPOSED', 'This Segmenter has been disposed');
   }
 
-  /** Encodes an image (or returns the cached embedding of identical content). */
+  /**
+   * Encodes an image (or returns the cached embedding of identical content). The embedding is
+   * yours: it stays usable until you dispose it, even after the cache lets go of it.
+   */
   async embed(image: ImageInput, options: { signal?: AbortSignal; timings?: StageTimings } = {}): Promise<ImageEmbedding> {
     if (options === null || typeof options !== 'object')
       throw new Sam3ClipError('E_INVALID_OPTION', 'Option options must be an object', { field: 'options' });
     rejectUnknownOptions(options, EMBED_OPTIONS);
+    const embedding = await this.embedShared(image, options);
+    embedding.heldByCaller = true;
+    return embedding;
+  }
+
+  /**
+   * The cached embedding of these image bytes, or a new one. Concurrent calls for the same bytes
+   * share one encode, which runs while at least one of them still wants it: each caller's signal
+   * rejects that caller alone, and the encode stops only when every caller has gone.
+   */
+  private async embedShared(image: ImageInput, options: { signal?: AbortSignal; timings?: StageTimings }): Promise<ImageEmbedding> {
     const { pkg, backend } = await this.loaded();
-    throwIfAborted(options.signal);
+    const signal = options.signal;
+    throwIfAborted(signal);
     const t = options.timings ?? {};
     let mark = performance.now();
     const lap = () => {
@@ -152,7 +204,7 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     const source = await readImageSource(image);
     const cached = this.images.get(source.key);
     if (cached) {
-      const embedding = await cached;
+      const embedding = await this.joinEncode(source.key, cached, signal);
       if (!embedding.disposed) {
         t.cachedImage = true;
         t.decode = lap();
@@ -160,11 +212,13 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
       }
     }
     t.cachedImage = false;
+    const shared: SharedEncode = { waiters: 0, settled: false, controller: new AbortController() };
+    const own = shared.controller.signal;
     const pending = (async () => {
       const { size, resize, mean, std } = pkg.manifest.image;
       const prepared = await prepareImage(source, { size, mode: resize, maxPixels: this.options.maxPixels });
       t.decode = lap();
-      throwIfAborted(options.signal);
+      throwIfAborted(own);
       const [h, w] = prepared.resizedHw;
       let features: EmbeddingFeatures;
       if (backend.kind === 'device') {
@@ -174,6 +228,7 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
       } else {
         const pixels = await normalizeToNchw(prepared.rgb, { width: w, height: h, size, mean, std });
         t.preprocess = lap();
+        throwIfAborted(own);
         features = await backend.encodeImage(pixels, (t.sessions ??= {}));
       }
       t.imageEncoder = lap();
@@ -181,13 +236,41 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
       const embedding = new ImageEmbedding(this, source.key, prepared, features, () => {
         if (this.images.get(source.key) === pending) this.images.delete(source.key);
       });
+      if (own.aborted) {
+        // Every caller left while the encoder ran: nobody will use these features.
+        embedding.dispose();
+        throwIfAborted(own);
+      }
       return embedding;
     })();
+    this.encoding.set(pending, shared);
     this.images.set(source.key, pending);
-    pending.catch(() => {
-      if (this.images.get(source.key) === pending) this.images.delete(source.key);
-    });
-    return pending;
+    pending.then(
+      () => (shared.settled = true),
+      () => {
+        shared.settled = true;
+        if (this.images.get(source.key) === pending) this.images.delete(source.key);
+      },
+    );
+    void pending.finally(() => this.encoding.delete(pending)).catch(() => {});
+    return this.joinEncode(source.key, pending, signal);
+  }
+
+  /** Waits for an encode as one of its callers; see embedShared. */
+  private async joinEncode(key: string, pending: Promise<ImageEmbedding>, signal: AbortSignal | undefined): Promise<ImageEmbedding> {
+    const shared = this.encoding.get(pending);
+    if (!shared) return pending;
+    shared.waiters++;
+    try {
+      return await abortable(pending, signal);
+    } finally {
+      shared.waiters--;
+      if (shared.waiters === 0 && !shared.settled) {
+        shared.controller.abort();
+        // Later callers start a fresh encode instead of joining one that is being abandoned.
+        if (this.images.get(key) === pending) this.images.delete(key);
+      }
+    }
   }
 
   /** prompt_embeds for each prompt, encoding the ones not in the prompt cache as one batch. */
@@ -253,7 +336,7 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
       embedding = image;
       t.cachedImage = true;
     } else {
-      embedding = await this.embed(image, { ...(signal ? { signal } : {}), timings: t });
+      embedding = await this.embedShared(image, { ...(signal ? { signal } : {}), timings: t });
     }
     // Held here so a dispose() racing this call cannot pull the tensors away mid-way.
     const features: EmbeddingFeatures = embedding.getFeatures();

@@ -38,6 +38,8 @@ export interface Sam3ClipServer {
 }
 
 const CLOSE_GRACE_MS = 5000;
+/** nginx's status for a client that closed the connection before the answer. */
+const CLIENT_CLOSED = 499;
 
 /**
  * An HTTP API over one Segmenter. The socket opens at once and the models load in the background,
@@ -74,6 +76,12 @@ export function createServer(options: ServerOptions = {}): Sam3ClipServer {
   const server = http.createServer(timeouts, (req, res) => {
     route(req)(ctx, req, res).catch((error: unknown) => {
       const httpError = toHttpError(error);
+      if (httpError.status === CLIENT_CLOSED) {
+        // Nobody is left to answer; one line, no stack, whatever the client did.
+        console.warn(`sam3clip: ${req.method} ${req.url}: ${httpError.message} (${CLIENT_CLOSED})`);
+        req.resume();
+        return;
+      }
       if (httpError.status >= 500 && httpError.code === 'E_INTERNAL') console.error(error);
       // A body left unread would otherwise stall the connection for the next request.
       if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');

@@ -9,6 +9,10 @@ export interface MultipartForm {
 }
 
 const FIELD_BYTES = 64 * 1024;
+/** Form fields per request: 64 prompts + 64 negatives + the options fit with room to spare. */
+export const MAX_FIELDS = 256;
+/** Parts (fields + files) per request. */
+const MAX_PARTS = MAX_FIELDS + 1;
 
 /**
  * Reads a multipart/form-data body into memory. Oversized uploads are still read to the end (up
@@ -31,7 +35,10 @@ export function readMultipart(req: IncomingMessage, maxUploadBytes: number): Pro
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { fileSize: maxUploadBytes, files: 1, fieldSize: FIELD_BYTES, fields: 256 } });
+      parser = busboy({
+        headers: req.headers,
+        limits: { fileSize: maxUploadBytes, files: 1, fieldSize: FIELD_BYTES, fields: MAX_FIELDS, parts: MAX_PARTS },
+      });
     } catch (error) {
       reject(new HttpError(400, 'E_BAD_MULTIPART', (error as Error).message));
       return;
@@ -57,9 +64,14 @@ export function readMultipart(req: IncomingMessage, maxUploadBytes: number): Pro
         if (name === 'image') image = Buffer.concat(chunks);
       });
     });
-    parser.on('filesLimit', () => {
-      failure ??= new HttpError(400, 'E_BAD_MULTIPART', 'Send one file, in the field "image"');
-    });
+    // Past a limit busboy drops the rest silently; a dropped field could be an option, so the
+    // whole request is refused instead, naming the limit.
+    const limit = (what: string) => () => {
+      failure ??= new HttpError(400, 'E_MULTIPART_LIMIT', what);
+    };
+    parser.on('filesLimit', limit('At most 1 file per request: send the image in the field "image"'));
+    parser.on('fieldsLimit', limit(`At most ${MAX_FIELDS} form fields per request`));
+    parser.on('partsLimit', limit(`At most ${MAX_PARTS} form parts (fields and files) per request`));
     parser.on('error', (error: Error) => reject(new HttpError(400, 'E_BAD_MULTIPART', `Malformed multipart body: ${error.message}`)));
     parser.on('close', () => {
       if (failure) reject(failure);
@@ -72,7 +84,10 @@ export function readMultipart(req: IncomingMessage, maxUploadBytes: number): Pro
         reject(tooLarge());
       }
     });
-    req.on('error', reject);
+    // A client that hangs up mid-upload is not a server error: 499, logged as one line.
+    const gone = () => reject(new HttpError(499, 'E_ABORTED', 'The client closed the connection during the upload'));
+    req.on('error', gone);
+    req.on('aborted', gone);
     req.pipe(parser);
   });
 }

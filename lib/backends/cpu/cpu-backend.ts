@@ -57,10 +57,9 @@ export class CpuBackend implements HostBackend {
     graph: GraphName,
     feeds: Record<string, WireTensor>,
     times: SessionTimes | undefined,
-    shareOutputs = false,
     transfer: ArrayBuffer[] = [],
   ): Promise<Record<string, FloatTensor>> {
-    const response = (await this.pool.request({ op: 'run', graph, feeds, shareOutputs }, transfer)) as RunResponse;
+    const response = (await this.pool.request({ op: 'run', graph, feeds }, transfer)) as RunResponse;
     this.counters[graph].runs++;
     this.counters[graph].ms += response.ms;
     if (times) times[graph] = (times[graph] ?? 0) + response.ms;
@@ -70,8 +69,9 @@ export class CpuBackend implements HostBackend {
   async encodeImage(pixelValues: Float32Array, times?: SessionTimes): Promise<ImageFeatures> {
     const size = this.pkg.manifest.image.size;
     const transfer = pixelValues.buffer instanceof ArrayBuffer ? [pixelValues.buffer] : [];
-    // Features go to shared memory: every later decode reads them without a copy.
-    return this.run('image_encoder', { pixel_values: { type: 'float32', dims: [1, 3, size, size], data: pixelValues } }, times, true, transfer);
+    // The features come back transferred, not copied; each decode sends the worker a copy (structured
+    // clone), the one copy onnxruntime-node needed anyway.
+    return this.run('image_encoder', { pixel_values: { type: 'float32', dims: [1, 3, size, size], data: pixelValues } }, times, transfer);
   }
 
   async encodePrompts(tokens: TokenBatch, times?: SessionTimes): Promise<FloatTensor> {

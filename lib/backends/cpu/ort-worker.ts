@@ -17,12 +17,6 @@ function metadataOf(session: ort.InferenceSession): GraphMetadata {
   };
 }
 
-function toShared(data: Float32Array): Float32Array {
-  const shared = new Float32Array(new SharedArrayBuffer(data.byteLength));
-  shared.set(data);
-  return shared;
-}
-
 async function handle(request: WorkerRequest): Promise<{ response: WorkerResponse; transfer: ArrayBuffer[] }> {
   if (request.op === 'load') {
     const session = await ort.InferenceSession.create(request.file, {
@@ -36,11 +30,7 @@ async function handle(request: WorkerRequest): Promise<{ response: WorkerRespons
   const session = sessions.get(request.graph);
   if (!session) throw new Error(`graph ${request.graph} is not loaded`);
   const feeds: Record<string, ort.Tensor> = {};
-  for (const [name, t] of Object.entries(request.feeds)) {
-    // onnxruntime-node refuses SharedArrayBuffer-backed data: copy here, on the worker, not on the JS thread.
-    const data = t.data.buffer instanceof SharedArrayBuffer ? t.data.slice() : t.data;
-    feeds[name] = new ort.Tensor(t.type, data, t.dims);
-  }
+  for (const [name, t] of Object.entries(request.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
   const start = performance.now();
   const results = await session.run(feeds);
   const ms = performance.now() - start;
@@ -49,8 +39,8 @@ async function handle(request: WorkerRequest): Promise<{ response: WorkerRespons
   for (const [name, tensor] of Object.entries(results)) {
     if (tensor.type !== 'float32') throw new Error(`output ${name} of ${request.graph} is ${tensor.type}, not float32`);
     let data = tensor.data as Float32Array;
-    if (request.shareOutputs) data = toShared(data);
-    else if (data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength)
+    // Outputs move to the main thread without a copy where they own their buffer.
+    if (data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength)
       transfer.push(data.buffer);
     else data = data.slice();
     outputs[name] = { type: 'float32', dims: [...tensor.dims], data };

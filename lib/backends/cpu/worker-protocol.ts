@@ -1,6 +1,10 @@
 import type { GraphName } from '../../model/manifest-types.js';
 
-/** Tensors as they cross the thread boundary. Float data may sit on a SharedArrayBuffer. */
+/**
+ * Tensors as they cross the thread boundary, on ordinary ArrayBuffers: V8 counts those toward its
+ * heap limits, so features of images no longer used are collected. (SharedArrayBuffers were not
+ * counted: RSS grew without a ceiling over many distinct images.)
+ */
 export interface WireTensor {
   type: 'float32' | 'int64';
   dims: number[];
@@ -19,8 +23,6 @@ export type WorkerRequest =
       op: 'run';
       graph: GraphName;
       feeds: Record<string, WireTensor>;
-      /** Copy float outputs into SharedArrayBuffers so they can be fed back without copies. */
-      shareOutputs: boolean;
     };
 
 export type WorkerResponse =
