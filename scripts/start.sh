@@ -103,19 +103,21 @@ port_accepts() {
 
 # 1. Our own earlier instance on this port: replace it.
 if [[ -f "$PID_FILE" ]]; then
-  OLD_PID="$(tr -dc '0-9' < "$PID_FILE" || true)"
-  if [[ -n "$OLD_PID" ]] && is_our_server "$OLD_PID"; then
+  read_record "$PID_FILE"
+  OLD_PID="$REC_PID"
+  if [[ -z "$OLD_PID" ]] || ! is_alive "$OLD_PID"; then
+    echo "Removing stale pidfile $PID_FILE (pid ${OLD_PID:-?} is not running)"
+  elif WHY="$(not_our_server "$PORT")"; then
+    rm -f "$PID_FILE"
+    echo "start.sh: not signalling pid $OLD_PID: $WHY. It is not the server start.sh started on port $PORT; removed $PID_FILE, not starting" >&2
+    exit 1
+  else
     echo "Stopping previous sam3clip server on port $PORT (pid $OLD_PID)"
     stop_pid "$OLD_PID" || exit 1
-  elif [[ -n "$OLD_PID" ]] && is_alive "$OLD_PID"; then
-    echo "Removing stale pidfile $PID_FILE (pid $OLD_PID is not a sam3clip server; left alone)"
-  else
-    echo "Removing stale pidfile $PID_FILE (pid ${OLD_PID:-?} is not running)"
   fi
   rm -f "$PID_FILE"
 fi
 
-# 2. Anything else on the port belongs to someone else: refuse, never kill.
 set +e
 PORT_MSG="$(port_status 2>&1)"
 PORT_RC=$?
@@ -142,7 +144,8 @@ fi
 } >> "$LOG_FILE"
 LOG_OFFSET="$(wc -c < "$LOG_FILE" | tr -d ' ')"
 
-LAUNCH=(nohup bash -c 'echo $$ > "$1"; shift; eval "exec $1"' sam3clip-launch "$PID_FILE" "$SERVER_CMD")
+TOKEN="$(new_token)"
+LAUNCH=(env SAM3CLIP_INSTANCE="$TOKEN" nohup bash -c 'echo $$ > "$1"; shift; eval "exec $1"' sam3clip-launch "$PID_FILE" "$SERVER_CMD")
 if command -v setsid >/dev/null 2>&1; then
   LAUNCH=(setsid "${LAUNCH[@]}")
 fi
@@ -162,6 +165,10 @@ for (( i = 0; i < 50; i++ )); do
   fi
   sleep 0.1
 done
+if [[ -n "$SERVER_PID" ]]; then
+  # The launcher wrote its pid, which the server keeps through exec; now the whole record.
+  write_record "$PID_FILE" "$SERVER_PID" "$PORT" "$TOKEN"
+fi
 if [[ -z "$SERVER_PID" ]]; then
   echo "start.sh: the server process did not start" >&2
   log_tail

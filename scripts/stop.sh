@@ -3,9 +3,11 @@
 #
 #   scripts/stop.sh [--port 7860]
 #
-# Only the process recorded in $STATE/run/sam3clip-<port>.pid is signalled, and only when its
-# command line carries SAM3CLIP_SERVER_MARKER (default: dist/cli/main.js). $STATE is
-# SAM3CLIP_STATE_DIR (default: the repository root).
+# Only the process recorded in $STATE/run/sam3clip-<port>.pid is signalled, and only when all of
+# the record matches it: pid, port (in the record and on its command line, with
+# SAM3CLIP_SERVER_MARKER, default dist/cli/main.js), start time and the instance token start.sh put
+# in its environment. Anything else: a message, exit 1. $STATE is SAM3CLIP_STATE_DIR (default:
+# the repository root).
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,19 +42,19 @@ if [[ ! -f "$PID_FILE" ]]; then
   exit 0
 fi
 
-PID="$(tr -dc '0-9' < "$PID_FILE" || true)"
+read_record "$PID_FILE"
+PID="$REC_PID"
 if [[ -z "$PID" ]] || ! is_alive "$PID"; then
   rm -f "$PID_FILE"
   echo "sam3clip is not running on port $PORT (removed stale pidfile for pid ${PID:-?})"
   exit 0
 fi
 
-CMD="$(cmdline_of "$PID")"
-if [[ -z "$CMD" || "$CMD" != *"$MARKER"* ]]; then
-  # The pid was recycled by an unrelated program; that program is not ours to stop.
+if WHY="$(not_our_server "$PORT")"; then
+  # Whatever the pid is now, it is not ours to stop: refuse, and drop the record that named it.
   rm -f "$PID_FILE"
-  echo "sam3clip is not running on port $PORT (pid $PID belongs to another program; left it alone, removed the pidfile)"
-  exit 0
+  echo "stop.sh: not signalling pid $PID: $WHY. It is not the server start.sh started on port $PORT; removed $PID_FILE" >&2
+  exit 1
 fi
 
 stop_pid "$PID" || exit 1

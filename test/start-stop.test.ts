@@ -69,7 +69,7 @@ function pidFile(port: number) {
 }
 
 function readPid(port: number): number {
-  const pid = Number(fs.readFileSync(pidFile(port), 'utf8').trim());
+  const pid = Number(/^pid=(\d+)$/m.exec(fs.readFileSync(pidFile(port), 'utf8'))?.[1]);
   pidsToReap.add(pid);
   return pid;
 }
@@ -148,26 +148,76 @@ describe('scripts/start.sh and scripts/stop.sh', () => {
     });
     const foreignPid = foreign.pid!;
 
-    // A stale pidfile that points at the foreign program must be dropped, not acted on.
+    // A pidfile that points at the foreign program is refused and dropped, never acted on.
     fs.writeFileSync(pidFile(otherPort), `${foreignPid}\n`);
     const r = run(startSh, ['--port', String(otherPort)]);
     expect(r.code, r.out).toBe(1);
-    expect(r.out).toContain(`port ${otherPort}`);
-    expect(r.out).toMatch(/in use/);
+    expect(r.out).toContain(`not signalling pid ${foreignPid}`);
     expect(isAlive(foreignPid)).toBe(true);
     expect(fs.existsSync(pidFile(otherPort))).toBe(false);
 
-    // Same with no pidfile at all.
+    // With no pidfile: the port is in use, so it does not start.
     const again = run(startSh, ['--port', String(otherPort)]);
     expect(again.code, again.out).toBe(1);
+    expect(again.out).toContain(`port ${otherPort}`);
+    expect(again.out).toMatch(/in use/);
     expect(isAlive(foreignPid)).toBe(true);
 
-    // stop.sh with a pidfile naming the foreign program leaves it alone too.
+    // stop.sh with a pidfile naming the foreign program refuses, says why, and leaves it alone.
     fs.writeFileSync(pidFile(otherPort), `${foreignPid}\n`);
     const stop = run(stopSh, ['--port', String(otherPort)]);
-    expect(stop.code, stop.out).toBe(0);
+    expect(stop.code, stop.out).toBe(1);
+    expect(stop.out).toMatch(/not signalling pid \d+: .*not the server start\.sh started on port/);
     expect(isAlive(foreignPid)).toBe(true);
     expect(fs.existsSync(pidFile(otherPort))).toBe(false);
+  });
+
+  it("a pidfile for port B holding port A's server never stops A", async () => {
+    const portA = port;
+    const portB = await freePort();
+    const pidA = readPid(portA);
+    const recordA = fs.readFileSync(pidFile(portA), 'utf8');
+    expect(recordA).toMatch(/^pid=\d+\nport=\d+\nstart_time=\d+\ntoken=[0-9a-f]{32}\n$/);
+    const forgeries = [
+      `${pidA}\n`, // the bare pid, as older pidfiles held it
+      recordA, // A's record copied whole (it says port A)
+      recordA.replace(`port=${portA}`, `port=${portB}`), // relabelled: A's command line still says port A
+      recordA.replace(/token=\w+/, 'token=0123456789abcdef0123456789abcdef'), // a guessed token
+      recordA.replace(/start_time=\d+/, 'start_time=1'), // another process that got A's pid
+    ];
+    for (const forged of forgeries) {
+      fs.writeFileSync(pidFile(portB), forged);
+      const r = run(stopSh, ['--port', String(portB)]);
+      expect(r.code, r.out).toBe(1);
+      expect(r.out).toMatch(/not signalling pid/);
+      expect(isAlive(pidA)).toBe(true);
+      fs.writeFileSync(pidFile(portB), forged);
+      const s2 = run(startSh, ['--port', String(portB)]);
+      expect(s2.code, s2.out).toBe(1);
+      expect(isAlive(pidA)).toBe(true);
+    }
+    // The same edits in A's own pidfile are refused too: only the exact record stops A.
+    fs.writeFileSync(pidFile(portA), recordA.replace(/token=\w+/, 'token=0123456789abcdef0123456789abcdef'));
+    expect(run(stopSh, ['--port', String(portA)]).code).toBe(1);
+    expect(isAlive(pidA)).toBe(true);
+    fs.writeFileSync(pidFile(portA), recordA);
+    expect(await answers(portA)).toBe('ok\n');
+  });
+
+  it('an unrelated program whose command line looks like the server is left alone', async () => {
+    const p = await freePort();
+    const lookalike = spawn(process.execPath, [path.join(tmp, 'stand-in-server.js'), '--port', String(p), '--host', '127.0.0.1'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve) => lookalike.stdout!.once('data', () => resolve()));
+    try {
+      fs.writeFileSync(pidFile(p), `pid=${lookalike.pid}\nport=${p}\nstart_time=1\ntoken=0123456789abcdef0123456789abcdef\n`);
+      const r = run(stopSh, ['--port', String(p)]);
+      expect(r.code, r.out).toBe(1);
+      expect(isAlive(lookalike.pid!)).toBe(true);
+    } finally {
+      lookalike.kill('SIGKILL');
+    }
   });
 
   it('stop.sh stops the server and removes the pidfile', async () => {
