@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'E_NATIVE'
   | 'E_DISPOSED'
   | 'E_ABORTED'
+  /** A call whose masks would exceed the memory budget (maskBudgetMiB), refused before decoding. */
+  | 'E_REQUEST_TOO_LARGE'
   /** The CLI could not write an output file (missing folder, no permission, a folder in the way). */
   | 'E_OUTPUT_FILE'
   /** Anything unexpected: a bug, reported with this code rather than a stack trace. */

@@ -14,3 +14,10 @@ export function subtractMask(target: Mask, remove: Mask): void {
   const r = remove.data;
   for (let i = 0; i < t.length; i++) t[i]! &= r[i]! ^ 1;
 }
+
+/** Sets in `target` every pixel set in `add` (same size). */
+export function unionMask(target: Mask, add: Mask): void {
+  const t = target.data;
+  const a = add.data;
+  for (let i = 0; i < t.length; i++) t[i]! |= a[i]!;
+}

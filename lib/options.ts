@@ -30,6 +30,13 @@ export interface SegmenterOptions {
   device?: number;
   /** GPU memory for cached image features, MiB (default 2048); the least recently used are freed first. */
   gpuCacheMiB?: number;
+  /**
+   * Memory for the full-size masks one segment() call holds, MiB (default 2048). A call needs one
+   * byte per image pixel for each prompt's mask, one for all negative masks together and four
+   * working masks: (prompts + 1 if negatives + 4) × width × height (on the GPU backend: prompts +
+   * negatives). A call past it fails with E_REQUEST_TOO_LARGE before the image is decoded.
+   */
+  maskBudgetMiB?: number;
 }
 
 export interface SegmentOptions {
@@ -76,7 +83,10 @@ export interface ResolvedSegmenterOptions {
   engines?: string;
   device: number;
   gpuCacheMiB: number;
+  maskBudgetMiB: number;
 }
+
+export const DEFAULT_MASK_BUDGET_MIB = 2048;
 
 export const MAX_PROMPTS = 64;
 const MAX_PROMPT_CHARS = 2000;
@@ -98,6 +108,7 @@ export function rejectUnknownOptions(options: object, known: readonly string[], 
 
 const SEGMENTER_OPTIONS = [
   'models', 'backend', 'threads', 'workers', 'cache', 'maxPixels', 'verifyHashes', 'engines', 'device', 'gpuCacheMiB',
+  'maskBudgetMiB',
 ] as const satisfies readonly (keyof SegmenterOptions)[];
 const CACHE_OPTIONS = ['images', 'prompts'] as const satisfies readonly (keyof CacheOptions)[];
 const SEGMENT_OPTIONS = ['threshold', 'smoothness', 'negative', 'signal', 'timings'] as const satisfies readonly (keyof SegmentOptions)[];
@@ -146,6 +157,8 @@ export function resolveSegmenterOptions(options: SegmenterOptions = {}): Resolve
     ...(options.engines === undefined ? {} : { engines: stringOption(options.engines, 'engines') }),
     device: options.device === undefined ? 0 : integerIn(options.device, 'device', 0, 1023),
     gpuCacheMiB: options.gpuCacheMiB === undefined ? 2048 : integerIn(options.gpuCacheMiB, 'gpuCacheMiB', 1, 1 << 24),
+    maskBudgetMiB:
+      options.maskBudgetMiB === undefined ? DEFAULT_MASK_BUDGET_MIB : integerIn(options.maskBudgetMiB, 'maskBudgetMiB', 1, 1 << 24),
   };
 }
 

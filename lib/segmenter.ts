@@ -2,12 +2,12 @@ import { EventEmitter } from 'node:events';
 import { abortError, Sam3ClipError, throwIfAborted } from './errors.js';
 import type { Backend, DeviceBackend, FloatTensor, HostBackend, ImageFeatures, LoadProgress } from './backends/backend.js';
 import { selectBackend, type BackendSelection } from './backends/select-backend.js';
-import { prepareImage } from './image/decode.js';
-import { readImageSource, type ImageInput } from './image/image-input.js';
+import { prepareImage, probeImage } from './image/decode.js';
+import { readImageSource, type ImageInput, type ImageSource } from './image/image-input.js';
 import { ImageEmbedding, isDeviceFeatures, type EmbeddingFeatures } from './image-embedding.js';
 import { LruCache } from './lru.js';
 import type { BBox, Mask } from './mask.js';
-import { subtractMask } from './mask.js';
+import { subtractMask, unionMask } from './mask.js';
 import { loadModelPackage, type ModelPackage } from './model/manifest.js';
 import { GRAPH_NAMES, type GraphName } from './model/manifest-types.js';
 import { maskStats, morphology, normalizeToNchw, postprocessMasks } from './ops.js';
@@ -48,6 +48,27 @@ export interface SegmenterStats {
 }
 
 type Stage = LoadProgress['stage'];
+
+/**
+ * Masks post-processed at once on the host path. Each holds two full-size working masks (the
+ * upsampled one and its smoothed copy), so this bounds a call's memory beyond its results; two
+ * keep both cores of a small machine busy.
+ */
+const POSTPROCESS_CONCURRENCY = 2;
+
+/** fn over items, at most `limit` at a time, results in order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
 
 /** One encode shared by every concurrent caller for the same image bytes. */
 interface SharedEncode {
@@ -179,7 +200,8 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     if (options === null || typeof options !== 'object')
       throw new Sam3ClipError('E_INVALID_OPTION', 'Option options must be an object', { field: 'options' });
     rejectUnknownOptions(options, EMBED_OPTIONS);
-    const embedding = await this.embedShared(image, options);
+    await this.loaded();
+    const embedding = await this.embedShared(await readImageSource(image), options);
     embedding.heldByCaller = true;
     return embedding;
   }
@@ -189,7 +211,7 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
    * share one encode, which runs while at least one of them still wants it: each caller's signal
    * rejects that caller alone, and the encode stops only when every caller has gone.
    */
-  private async embedShared(image: ImageInput, options: { signal?: AbortSignal; timings?: StageTimings }): Promise<ImageEmbedding> {
+  private async embedShared(source: ImageSource, options: { signal?: AbortSignal; timings?: StageTimings }): Promise<ImageEmbedding> {
     const { pkg, backend } = await this.loaded();
     const signal = options.signal;
     throwIfAborted(signal);
@@ -201,7 +223,6 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
       mark = now;
       return ms;
     };
-    const source = await readImageSource(image);
     const cached = this.images.get(source.key);
     if (cached) {
       const embedding = await this.joinEncode(source.key, cached, signal);
@@ -333,10 +354,15 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     if (image instanceof ImageEmbedding) {
       if (image.owner !== this)
         throw new Sam3ClipError('E_INVALID_OPTION', 'This ImageEmbedding was made by another Segmenter', { field: 'image' });
+      this.checkMaskBudget(image.width, image.height, positives.length, opts.negative.length, backend.kind);
       embedding = image;
       t.cachedImage = true;
     } else {
-      embedding = await this.embedShared(image, { ...(signal ? { signal } : {}), timings: t });
+      // The budget is checked from the header, before any pixel is decoded or encoded.
+      const source = await readImageSource(image);
+      const { width, height } = await probeImage(source, this.options.maxPixels);
+      this.checkMaskBudget(width, height, positives.length, opts.negative.length, backend.kind);
+      embedding = await this.embedShared(source, { ...(signal ? { signal } : {}), timings: t });
     }
     // Held here so a dispose() racing this call cannot pull the tensors away mid-way.
     const features: EmbeddingFeatures = embedding.getFeatures();
@@ -345,8 +371,8 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     const all = [...positives, ...opts.negative];
     const masks =
       backend.kind === 'device'
-        ? await this.segmentOnDevice(backend, features, all, embedding, opts, tokenizer, t)
-        : await this.segmentOnHost(backend, features as ImageFeatures, all, embedding, opts, tokenizer, t);
+        ? await this.segmentOnDevice(backend, features, all, positives.length, embedding, opts, tokenizer, t)
+        : await this.segmentOnHost(backend, features as ImageFeatures, all, positives.length, embedding, opts, tokenizer, t);
     throwIfAborted(signal);
     const mark = performance.now();
 
@@ -354,35 +380,35 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     // backend that returns its device memory at once instead of at the next eviction).
     if (!(image instanceof ImageEmbedding) && this.options.cache.images === 0) embedding.dispose();
 
-    const negatives = masks.slice(positives.length).filter((n) => n.choice.passed);
-    const results = await Promise.all(
-      positives.map(async (p, i) => {
-        const { iou, choice, mask } = masks[i]!;
-        for (const n of negatives) subtractMask(mask, n.mask);
-        const { area, bbox } = await maskStats(mask);
-        return {
-          prompt: p,
-          mask,
-          score: iou[choice.index]!,
-          passedThreshold: choice.passed,
-          candidateIndex: choice.index,
-          candidates: iou.map((v) => ({ iou: v })),
-          bbox,
-          area,
-        };
-      }),
-    );
+    const results = await mapLimited(positives, POSTPROCESS_CONCURRENCY, async (p, i): Promise<SegmentResult> => {
+      const { iou, choice, mask } = masks[i]!;
+      const { area, bbox } = await maskStats(mask);
+      return {
+        prompt: p,
+        mask,
+        score: iou[choice.index]!,
+        passedThreshold: choice.passed,
+        candidateIndex: choice.index,
+        candidates: iou.map((v) => ({ iou: v })),
+        bbox,
+        area,
+      };
+    });
     const end = performance.now();
     t.postprocess = (t.postprocess ?? 0) + (end - mark);
     t.total = end - start;
     return results;
   }
 
-  /** Host path: cached prompt embeddings, the decoder, then selection and post-processing here. */
+  /**
+   * Host path: cached prompt embeddings, the decoder, then selection and post-processing here.
+   * Returns the positive prompts' masks with the passing negatives already removed.
+   */
   private async segmentOnHost(
     backend: HostBackend,
     features: ImageFeatures,
     all: string[],
+    positiveCount: number,
     embedding: ImageEmbedding,
     opts: ResolvedSegmentOptions,
     tokenizer: PromptTokenizer,
@@ -413,16 +439,29 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
       originalHw: [embedding.height, embedding.width] as [number, number],
     };
     const k = opts.smoothness;
-    const masks = await Promise.all(
-      all.map(async (_, b) => {
-        const iou = Array.from(decoded.iouScores.data.subarray(b * K, (b + 1) * K));
-        const choice = selectCandidate(iou, opts.threshold);
-        const offset = (b * K + choice.index) * m * m;
-        const [mask] = await postprocessMasks(decoded.masks.data.subarray(offset, offset + m * m), geometry);
-        const smoothed = k > 1 ? await morphology(mask!, { op: 'close', k }) : mask!;
-        return { iou, choice, mask: smoothed };
-      }),
-    );
+    // One mask at a time, so a call holds its results plus two working masks, never every
+    // prompt's intermediates at once; negatives first, folded into one mask as they come.
+    const finish = async (b: number): Promise<PromptMask> => {
+      const iou = Array.from(decoded.iouScores.data.subarray(b * K, (b + 1) * K));
+      const choice = selectCandidate(iou, opts.threshold);
+      const offset = (b * K + choice.index) * m * m;
+      const [mask] = await postprocessMasks(decoded.masks.data.subarray(offset, offset + m * m), geometry);
+      const smoothed = k > 1 ? await morphology(mask!, { op: 'close', k }) : mask!;
+      return { iou, choice, mask: smoothed };
+    };
+    let negative: Mask | undefined;
+    const negatives = all.map((_, b) => b).slice(positiveCount);
+    await mapLimited(negatives, POSTPROCESS_CONCURRENCY, async (b) => {
+      const n = await finish(b);
+      if (!n.choice.passed) return;
+      if (negative) unionMask(negative, n.mask);
+      else negative = n.mask;
+    });
+    const masks = await mapLimited(all.slice(0, positiveCount).map((_, b) => b), POSTPROCESS_CONCURRENCY, async (b) => {
+      const p = await finish(b);
+      if (negative) subtractMask(p.mask, negative);
+      return p;
+    });
     t.postprocess = performance.now() - mark;
     return masks;
   }
@@ -435,6 +474,7 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     backend: DeviceBackend,
     features: EmbeddingFeatures,
     all: string[],
+    positiveCount: number,
     embedding: ImageEmbedding,
     opts: ResolvedSegmentOptions,
     tokenizer: PromptTokenizer,
@@ -463,7 +503,7 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     t.decoder = sessions.mask_decoder ?? 0;
     t.postprocess = Math.max(0, elapsed - t.promptEncoder - t.decoder);
     const K = this.pkg!.manifest.mask.candidates;
-    return all.map((_, b) => ({
+    const masks = all.map((_, b) => ({
       iou: Array.from(out.iou.subarray(b * K, (b + 1) * K)),
       choice: { index: out.index[b]!, passed: out.passed[b] === 1 },
       mask: {
@@ -472,6 +512,26 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
         data: out.masks[b]!,
       },
     }));
+    const negatives = masks.slice(positiveCount).filter((n) => n.choice.passed);
+    const positives = masks.slice(0, positiveCount);
+    for (const p of positives) for (const n of negatives) subtractMask(p.mask, n.mask);
+    return positives;
+  }
+
+  /** Refuses a call whose masks would not fit maskBudgetMiB (see SegmenterOptions.maskBudgetMiB). */
+  private checkMaskBudget(width: number, height: number, positives: number, negatives: number, kind: Backend['kind']): void {
+    const working = kind === 'device' ? 0 : 2 * POSTPROCESS_CONCURRENCY;
+    const masks = positives + (kind === 'device' ? negatives : Math.min(negatives, 1)) + working;
+    const bytes = masks * width * height;
+    const budgetMiB = this.options.maskBudgetMiB;
+    if (bytes <= budgetMiB * 2 ** 20) return;
+    const what = `${positives} prompt${positives === 1 ? '' : 's'}${negatives ? ` and ${negatives} negative${negatives === 1 ? '' : 's'}` : ''}`;
+    throw new Sam3ClipError(
+      'E_REQUEST_TOO_LARGE',
+      `${what} on a ${width}×${height} image need ${Math.ceil(bytes / 2 ** 20)} MiB of masks; the limit is ${budgetMiB} MiB ` +
+        '(option maskBudgetMiB): send fewer prompts or a smaller image',
+      { field: 'maskBudgetMiB' },
+    );
   }
 
   /** Run counts and cache sizes (a cached image shows no new image_encoder run). */

@@ -9,17 +9,62 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSegmenter, type Segmenter } from '../dist/index.js';
 import { createServer, type Sam3ClipServer } from '../dist/server/create-server.js';
+import sharp from 'sharp';
 import { blocksImage, png } from './support/images.js';
 import { makePackage } from './support/packages.js';
 
 let models: string;
 let slowModels: string;
 let image: Buffer;
+/** 6300×6300 (39.7 MP) of one colour: 0.1 MB as PNG, 40 MB per full-size mask. */
+let large: Buffer;
+const SIDE = 6300;
 
 beforeAll(async () => {
   [models, slowModels] = await Promise.all([makePackage('stretch'), makePackage('stretch', { slowdown: 24 })]);
   image = await png(blocksImage(64, 48, [32, 32, 32], [{ x: 8, y: 8, w: 24, h: 24, rgb: [224, 96, 32] }]), 64, 48);
+  large = await sharp({ create: { width: SIDE, height: SIDE, channels: 3, background: { r: 200, g: 40, b: 40 } } }).png().toBuffer();
 }, 60_000);
+
+describe('the mask memory budget', () => {
+  const prompts = (n: number) => Array.from({ length: n }, (_, i) => `red ${i}`);
+
+  it('refuses a call past maskBudgetMiB with E_REQUEST_TOO_LARGE before decoding, naming the limit', async () => {
+    const segmenter = await createSegmenter({ models, threads: 1, maskBudgetMiB: 256 });
+    try {
+      const started = performance.now();
+      const runs = segmenter.stats().runs.image_encoder.runs;
+      // (16 + 1 + 4) × 39.7 MP = 795 MiB of masks.
+      const call = segmenter.segment(large, prompts(16), { negative: ['blue', 'green'] });
+      await expect(call).rejects.toMatchObject({ code: 'E_REQUEST_TOO_LARGE', field: 'maskBudgetMiB' });
+      await expect(segmenter.segment(large, prompts(16), { negative: ['blue', 'green'] })).rejects.toThrow(
+        /^16 prompts and 2 negatives on a 6300×6300 image need 795 MiB of masks; the limit is 256 MiB \(option maskBudgetMiB\)/,
+      );
+      expect(segmenter.stats().runs.image_encoder.runs).toBe(runs);
+      expect(performance.now() - started).toBeLessThan(2000);
+      // Within the budget the same image runs: (1 + 4) × 39.7 MP = 189 MiB.
+      const [r] = await segmenter.segment(large, 'red', { smoothness: 1 });
+      expect([r!.mask.width, r!.mask.height]).toEqual([SIDE, SIDE]);
+      await expect(createSegmenter({ models, maskBudgetMiB: 0 })).rejects.toMatchObject({ code: 'E_INVALID_OPTION', field: 'maskBudgetMiB' });
+    } finally {
+      await segmenter.dispose();
+    }
+  });
+
+  it('holds a large call to about its budget (peak RSS of a child process)', () => {
+    // 8 prompts at 39.7 MP: (8 + 4) × 37.9 MiB = 454 MiB by the budget's count. Every prompt's
+    // intermediates held at once took +940 MiB here.
+    const bench = path.join(__dirname, '..', 'scripts', 'bench', 'mask-memory.mjs');
+    const r = spawnSync(process.execPath, ['--expose-gc', bench, '--child', '8', '--models', models, '--side', String(SIDE), '--dist', path.resolve(__dirname, '..', 'dist')], {
+      encoding: 'utf8',
+      timeout: 110_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const { before, peak } = JSON.parse(r.stdout) as { before: number; peak: number };
+    console.log(`8 prompts at ${SIDE}²: +${(peak - before).toFixed(0)} MiB`);
+    expect(peak - before).toBeLessThan(454 * 1.3);
+  });
+});
 
 describe('a shared encode', () => {
   let segmenter: Segmenter;
@@ -116,6 +161,24 @@ describe('the HTTP server', () => {
     } finally {
       warn.mockRestore();
       error.mockRestore();
+    }
+  });
+
+  it('answers 413 E_REQUEST_TOO_LARGE to a request whose masks would pass the server budget', async () => {
+    const small = createServer({ port: 0, models, maskBudgetMiB: 256 });
+    try {
+      const { port: p } = await small.listen();
+      const url = `http://127.0.0.1:${p}`;
+      for (let i = 0; i < 600 && (await (await fetch(`${url}/api/health`)).json()).status !== 'ready'; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      const { body, type } = multipart(Array.from({ length: 16 }, (_, i) => ['prompt', `red ${i}`] as [string, string]), large);
+      const r = await fetch(`${url}/api/segment`, { method: 'POST', body, headers: { 'content-type': type } });
+      expect(r.status).toBe(413);
+      const { error } = await r.json();
+      expect(error.code).toBe('E_REQUEST_TOO_LARGE');
+      expect(error.message).toMatch(/the limit is 256 MiB/);
+    } finally {
+      await small.close();
     }
   });
 

@@ -10,11 +10,12 @@ import { buildEnginesCommand } from './build-engines-command.js';
 export const USAGE = `Usage:
   sam3clip segment <image> <prompt...> [--models dir] [--threshold 0.5] [--smoothness 3]
                    [--negative text]... [--out mask.png] [--overlay out.jpg] [--json]
-                   [--backend auto|cpu|tensorrt] [--threads n]
+                   [--backend auto|cpu|tensorrt] [--threads n] [--mask-budget-mib 2048]
   sam3clip info [--models dir] [--engines dir]
   sam3clip build-engines --models dir [--max-prompts 16] [--workspace-mib 4096]
                    [--precision fp16|fp32] [--engines dir] [--version-compatible] [--json]
   sam3clip serve [--port 7860] [--host 127.0.0.1] [--models dir] [--backend auto|cpu|tensorrt]
+                   [--threads n] [--mask-budget-mib 1024]
   sam3clip tokenize --tokenizer <tokenizer.json> [--context-length 77] <text...>
 
 The model package folder defaults to $SAM3CLIP_MODELS.
@@ -63,6 +64,7 @@ function parse(argv: string[]) {
       'workspace-mib': { type: 'string' },
       precision: { type: 'string' },
       'version-compatible': { type: 'boolean' },
+      'mask-budget-mib': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

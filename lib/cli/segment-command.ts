@@ -43,6 +43,7 @@ export async function segmentCommand(positionals: string[], flags: ParsedArgs['v
   const threads = numberFlag(flags.threads, 'threads');
   const threshold = numberFlag(flags.threshold, 'threshold');
   const smoothness = numberFlag(flags.smoothness, 'smoothness');
+  const maskBudgetMiB = numberFlag(flags['mask-budget-mib'], 'mask-budget-mib');
   // Output names and folders are checked before the models load: a typo should not cost an encoder run.
   const outputs: string[] = [];
   if (flags.out) {
@@ -58,6 +59,7 @@ export async function segmentCommand(positionals: string[], flags: ParsedArgs['v
     ...(flags.backend ? { backend: flags.backend as BackendChoice } : {}),
     ...(flags.engines ? { engines: flags.engines } : {}),
     ...(threads !== undefined ? { threads } : {}),
+    ...(maskBudgetMiB !== undefined ? { maskBudgetMiB } : {}),
   });
   try {
     const results = await segmenter.segment(image, prompts, {

@@ -8,9 +8,11 @@ export async function serveCommand(flags: ParsedArgs['values'], io: CliIo): Prom
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got ${flags.port}`);
   const host = flags.host ?? '127.0.0.1';
   const threads = numberFlag(flags.threads, 'threads');
+  const maskBudgetMiB = numberFlag(flags['mask-budget-mib'], 'mask-budget-mib');
   const app = createServer({
     host,
     port,
+    ...(maskBudgetMiB !== undefined ? { maskBudgetMiB } : {}),
     segmenterOptions: {
       ...(flags.models ? { models: flags.models } : {}),
       ...(flags.backend ? { backend: flags.backend as BackendChoice } : {}),

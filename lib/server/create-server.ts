@@ -23,6 +23,11 @@ export interface ServerOptions {
   maxQueue?: number;
   /** Embeddings kept for /api/segment?imageId=… (default 16). */
   maxEmbeddings?: number;
+  /**
+   * Memory for one request's masks, MiB (default 1024, half the library's default: two requests
+   * run at once). Past it a request gets 413 E_REQUEST_TOO_LARGE before its image is decoded.
+   */
+  maskBudgetMiB?: number;
   segmenterOptions?: SegmenterOptions;
   /** Use this segmenter instead of making one; the server disposes it on close. */
   segmenter?: Segmenter;
@@ -38,6 +43,7 @@ export interface Sam3ClipServer {
 }
 
 const CLOSE_GRACE_MS = 5000;
+export const DEFAULT_SERVER_MASK_BUDGET_MIB = 1024;
 /** nginx's status for a client that closed the connection before the answer. */
 const CLIENT_CLOSED = 499;
 
@@ -61,6 +67,7 @@ export function createServer(options: ServerOptions = {}): Sam3ClipServer {
       ...options.segmenterOptions,
       ...(options.models !== undefined ? { models: options.models } : {}),
       ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
+      maskBudgetMiB: options.maskBudgetMiB ?? options.segmenterOptions?.maskBudgetMiB ?? DEFAULT_SERVER_MASK_BUDGET_MIB,
     });
   const ctx: ServerContext = {
     segmenter,

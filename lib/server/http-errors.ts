@@ -6,7 +6,8 @@ import { isSam3ClipError } from '../errors.js';
  * - 400: bad options, prompts or multipart bodies, empty images (the request itself is wrong);
  * - 415: a POST whose body is not multipart/form-data;
  * - 422: E_IMAGE_DECODE — the upload is well-formed but is not an image we can read;
- * - 413: E_IMAGE_TOO_LARGE (pixels) and E_UPLOAD_TOO_LARGE (bytes);
+ * - 413: E_IMAGE_TOO_LARGE (pixels), E_REQUEST_TOO_LARGE (prompts × pixels past the mask budget)
+ *   and E_UPLOAD_TOO_LARGE (bytes);
  * - 404: unknown routes and E_UNKNOWN_IMAGE; 405 a known route with the wrong method;
  * - 429: E_BUSY, the wait queue is full; 503: E_LOADING, a model load error's own code, and
  *   E_TIMEOUT (503 rather than 504: no upstream is involved, the server itself is overloaded);
@@ -29,6 +30,7 @@ const LIBRARY_STATUS: Record<string, number> = {
   E_IMAGE_EMPTY: 400,
   E_IMAGE_DECODE: 422,
   E_IMAGE_TOO_LARGE: 413,
+  E_REQUEST_TOO_LARGE: 413,
 };
 
 /** Maps anything thrown by a handler onto a status and a stable code; unknown errors become E_INTERNAL. */

@@ -4,7 +4,7 @@ import type { ImageEmbedding } from '../image-embedding.js';
 import type { LruCache } from '../lru.js';
 import { resultToJson } from '../result-json.js';
 import { resolvePrompts, resolveSegmentOptions, type StageTimings } from '../options.js';
-import type { Segmenter } from '../segmenter.js';
+import type { Segmenter, SegmentResult } from '../segmenter.js';
 import { HttpError, sendJson } from './http-errors.js';
 import type { Limiter } from './limiter.js';
 import type { LoadState } from './load-state.js';
@@ -141,7 +141,13 @@ async function segment(ctx: ServerContext, req: IncomingMessage, res: ServerResp
     return { embedding, results };
   });
 
-  const json = await Promise.all(results.map((r) => resultToJson(r, { png: wantPng })));
+  // One mask at a time: each is encoded (RLE, PNG) and then let go before the next.
+  const json = [];
+  const pending: (SegmentResult | undefined)[] = results;
+  for (let i = 0; i < pending.length; i++) {
+    json.push(await resultToJson(pending[i]!, { png: wantPng }));
+    pending[i] = undefined;
+  }
 
   sendJson(res, 200, { results: json, imageId: embedding.key, width: embedding.width, height: embedding.height, timings });
 }
