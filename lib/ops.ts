@@ -189,6 +189,28 @@ export async function normalizeToNchw(rgb: Uint8Array, options: NormalizeOptions
 }
 
 /**
+ * Resizes RGB (HWC, uint8) to outWidth × outHeight as transformers' image processors do: torchvision's
+ * resize(BILINEAR, antialias=True) on the uint8 image, byte for byte (PyTorch's uint8 antialiased
+ * kernel; PIL's bilinear resize is within one level). Shrinks with an antialiasing triangle filter,
+ * enlarges with pixel centres aligned. This is the encoder input's resize.
+ */
+export async function resizeRgb(
+  rgb: Uint8Array,
+  size: { width: number; height: number; outWidth: number; outHeight: number },
+): Promise<Uint8Array> {
+  if (!(rgb instanceof Uint8Array)) throw invalid('rgb', `expected a Uint8Array, got ${describe(rgb)}`);
+  if (typeof size !== 'object' || size === null) throw invalid('size', `expected an object, got ${describe(size)}`);
+  const width = integer(size.width, 'width', 1, 65535);
+  const height = integer(size.height, 'height', 1, 65535);
+  const outWidth = integer(size.outWidth, 'outWidth', 1, 8192);
+  const outHeight = integer(size.outHeight, 'outHeight', 1, 8192);
+  if (width * height > 2 ** 28) throw invalid('width', `width × height must be at most ${2 ** 28} pixels`);
+  if (rgb.length !== width * height * 3)
+    throw invalid('rgb', `expected width×height×3 = ${width * height * 3} bytes, got ${rgb.length}`);
+  return call(() => native().resizeRgb(rgb, width, height, outWidth, outHeight));
+}
+
+/**
  * Enlarges RGB (HWC, uint8) to outWidth × outHeight with pixel centres aligned, as PyTorch's bilinear
  * (align_corners=False) and PIL do; sharp's linear upscale is half an output pixel off from both.
  * Enlarging only (outWidth >= width, outHeight >= height): shrinking belongs to sharp's antialiased resize.

@@ -1,21 +1,28 @@
 /**
- * The encoder input's resize. Shrinking is sharp's (antialiased, centre-aligned like PIL); enlarging is
- * upscaleRgb's, with pixel centres aligned as in PyTorch's bilinear (align_corners=False) and PIL, which the SAM
- * processors and the training code use. sharp's own linear upscale is half an output pixel off from them.
+ * The encoder input's resize is transformers' own: torchvision's resize(BILINEAR, antialias=True) on the uint8 image
+ * (PyTorch's uint8 antialiased kernel), growing or shrinking; scripts/export/tests/test_preprocess_transformers.py
+ * checks it against Sam3ImageProcessor on photos. The references here are that kernel's output (PyTorch 2.15):
+ * F.interpolate(x_uint8, size, mode="bilinear", align_corners=False, antialias=True).
  */
 import { describe, expect, it } from 'vitest';
 import { prepareImage } from '../dist/image/decode.js';
 import { readImageSource } from '../dist/image/image-input.js';
-import { upscaleRgb } from '../dist/ops.js';
+import { resizeRgb, upscaleRgb } from '../dist/ops.js';
 
-// F.interpolate(x.float(), (5, 7), mode="bilinear", align_corners=False) of this 3×2 image, rounded (PyTorch 2).
 const SMALL = [0, 10, 200, 255, 30, 7, 90, 90, 90, 17, 250, 3, 128, 64, 32, 1, 2, 254];
+// 3×2 → 7×5. Float bilinear (rounded) differs from it by one level in 10% of these values.
 const SMALL_7X5 = [
   0, 10, 200, 36, 13, 172, 146, 21, 90, 255, 30, 7, 184, 56, 43, 114, 81, 78, 90, 90, 90,
-  2, 34, 180, 36, 34, 156, 139, 34, 83, 242, 33, 10, 173, 54, 51, 104, 74, 93, 81, 81, 106,
-  8, 130, 102, 35, 118, 90, 113, 83, 55, 192, 47, 20, 129, 47, 85, 66, 46, 150, 46, 46, 172,
-  15, 226, 23, 33, 202, 24, 87, 131, 27, 141, 61, 30, 85, 39, 119, 29, 18, 208, 10, 11, 238,
+  2, 34, 180, 36, 34, 156, 139, 33, 83, 242, 33, 9, 173, 54, 51, 105, 74, 92, 81, 81, 106,
+  9, 130, 102, 35, 118, 90, 113, 83, 55, 192, 47, 20, 129, 47, 85, 67, 46, 150, 46, 46, 172,
+  15, 226, 23, 33, 202, 23, 87, 132, 27, 141, 61, 30, 85, 39, 119, 28, 18, 208, 10, 11, 238,
   17, 250, 3, 33, 223, 7, 80, 144, 20, 128, 64, 32, 74, 37, 127, 19, 11, 222, 1, 2, 254,
+];
+// 9×7 → 4×3 of pixel i's channel c = (3i + c) · 37 mod 256: a reduction, where the triangle filter widens.
+const PATTERN_9X7 = Array.from({ length: 9 * 7 * 3 }, (_, i) => (i * 37) % 256);
+const PATTERN_4X3 = [
+  132, 110, 104, 122, 133, 120, 116, 123, 136, 128, 118, 132, 118, 143, 155, 105, 112, 137, 149, 114, 114, 120, 145, 110,
+  145, 135, 132, 140, 147, 92, 105, 141, 151, 135, 97, 134,
 ];
 
 async function prepared(rgb: number[], width: number, height: number, size: number, mode: 'stretch' | 'longest-side') {
@@ -24,15 +31,36 @@ async function prepared(rgb: number[], width: number, height: number, size: numb
 }
 
 describe('encoder input resize', () => {
-  it('enlarges as PyTorch bilinear (align_corners=False) does', async () => {
+  it('shrinks as torchvision antialiased bilinear does', async () => {
+    const out = await resizeRgb(Uint8Array.from(PATTERN_9X7), { width: 9, height: 7, outWidth: 4, outHeight: 3 });
+    expect(Array.from(out)).toEqual(PATTERN_4X3);
+    const p = await prepared(PATTERN_9X7, 9, 7, 4, 'longest-side');
+    expect(p.resizedHw).toEqual([3, 4]);
+    expect(Array.from(p.rgb)).toEqual(PATTERN_4X3);
+  });
+
+  it('resizeRgb checks its arguments', async () => {
+    const rgb = new Uint8Array(4 * 4 * 3);
+    await expect(resizeRgb(rgb.subarray(1), { width: 4, height: 4, outWidth: 2, outHeight: 2 })).rejects.toMatchObject({
+      code: 'E_INVALID_OPTION',
+      field: 'rgb',
+    });
+    await expect(resizeRgb(rgb, { width: 4, height: 4, outWidth: 0, outHeight: 2 })).rejects.toMatchObject({
+      code: 'E_INVALID_OPTION',
+      field: 'outWidth',
+    });
+    expect(Array.from(await resizeRgb(Uint8Array.from(SMALL), { width: 3, height: 2, outWidth: 3, outHeight: 2 }))).toEqual(SMALL);
+  });
+
+  it('enlarges as torchvision antialiased bilinear does', async () => {
     const p = await prepared(SMALL, 3, 2, 7, 'longest-side');
     expect(p.resizedHw).toEqual([5, 7]);
     expect(Array.from(p.rgb)).toEqual(SMALL_7X5);
   });
 
   it('shrinks one axis and enlarges the other in one stretch', async () => {
-    // 8 wide, 2 tall, rows 0 and 200: the width shrinks to 4 (rows stay flat), the height grows to 4, where
-    // PyTorch samples source rows 0, 0.25, 0.75 and 1 (clamped): 0, 50, 150, 200.
+    // 8 wide, 2 tall, rows 0 and 200: the width shrinks to 4 (rows stay flat), the height grows to 4, sampling
+    // source rows 0, 0.25, 0.75 and 1 (clamped): 0, 50, 150, 200.
     const rgb = [...Array(8 * 3).fill(0), ...Array(8 * 3).fill(200)];
     const p = await prepared(rgb, 8, 2, 4, 'stretch');
     const rows = [0, 1, 2, 3].map((y) => Array.from(p.rgb.subarray(y * 12, y * 12 + 12)));

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { Sam3ClipError } from '../errors.js';
-import { upscaleRgb } from '../ops.js';
+import { resizeRgb } from '../ops.js';
 import type { ImageSource } from './image-input.js';
 
 export const DEFAULT_MAX_PIXELS = 40_000_000;
@@ -36,6 +36,9 @@ function sharpInput(source: ImageSource, maxPixels: number): sharp.Sharp {
   return sharp(source.bytes, {
     // The pixel limit is enforced by us from the header; sharp's own check stays as a second fence.
     limitInputPixels: maxPixels,
+    // The reference (transformers, through PIL) reads the stored RGB values and ignores an embedded
+    // ICC profile; sharp would convert through it (5.7 levels apart on average on such photos).
+    ignoreIcc: true,
     failOn: 'error',
     pages: 1,
     ...(source.raw ? { raw: source.raw } : {}),
@@ -85,18 +88,14 @@ export async function prepareImage(source: ImageSource, spec: ResizeSpec): Promi
   const { width, height } = await probeImage(source, maxPixels);
   const resizedHw = resizedSize(width, height, spec);
   try {
-    // sharp shrinks (antialiased, centre-aligned, like PIL); an axis that grows is enlarged by upscaleRgb,
-    // because sharp's linear upscale is half an output pixel off from PyTorch and PIL.
-    const [shrunkH, shrunkW] = [Math.min(resizedHw[0], height), Math.min(resizedHw[1], width)];
-    let pipeline = uprightRgb(source, maxPixels);
-    if (shrunkH !== height || shrunkW !== width)
-      pipeline = pipeline.resize(shrunkW, shrunkH, { fit: 'fill', kernel: 'linear', fastShrinkOnLoad: false });
-    const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || info.width !== shrunkW || info.height !== shrunkH)
+    // sharp decodes at full size; the resize is resizeRgb's, byte for byte the one transformers'
+    // processors apply (torchvision's antialiased bilinear on uint8), growing or shrinking.
+    const { data, info } = await uprightRgb(source, maxPixels).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || info.width !== width || info.height !== height)
       throw new Error(`unexpected decoder output ${info.width}×${info.height}×${info.channels}`);
     let rgb: Uint8Array = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    if (shrunkH !== resizedHw[0] || shrunkW !== resizedHw[1])
-      rgb = await upscaleRgb(rgb, { width: shrunkW, height: shrunkH, outWidth: resizedHw[1], outHeight: resizedHw[0] });
+    if (resizedHw[0] !== height || resizedHw[1] !== width)
+      rgb = await resizeRgb(rgb, { width, height, outWidth: resizedHw[1], outHeight: resizedHw[0] });
     return { width, height, resizedHw, rgb };
   } catch (cause) {
     if (cause instanceof Sam3ClipError) throw cause;

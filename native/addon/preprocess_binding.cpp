@@ -1,17 +1,22 @@
 // normalizeToNchw(rgb, width, height, size, mean, std) → Promise<Float32Array> of 3 * size * size.
 // upscaleRgb(rgb, width, height, outWidth, outHeight) → Promise<Uint8Array> of outWidth * outHeight * 3.
+// resizeRgb(rgb, width, height, outWidth, outHeight) → Promise<Uint8Array> of outWidth * outHeight * 3.
 #include <memory>
 
 #include "args.h"
 #include "bindings.h"
 #include "preprocess.h"
 #include "promise_worker.h"
+#include "resize.h"
 #include "upscale.h"
 
 namespace sam3clip::addon {
 namespace {
 
 constexpr int kMaxInputSize = 8192;
+// Source images reach resizeRgb at their original size: up to 64k on a side, 2^28 pixels.
+constexpr int kMaxImageSide = 65535;
+constexpr uint64_t kMaxImagePixels = uint64_t{1} << 28;
 
 Napi::Value normalizeBinding(const Napi::CallbackInfo& info) {
   return promiseOrReject(info, [&] {
@@ -51,11 +56,30 @@ Napi::Value upscaleBinding(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value resizeBinding(const Napi::CallbackInfo& info) {
+  return promiseOrReject(info, [&] {
+    const int width = integerArg(info, 1, "width", 1, kMaxImageSide);
+    const int height = integerArg(info, 2, "height", 1, kMaxImageSide);
+    const int outWidth = integerArg(info, 3, "outWidth", 1, kMaxInputSize);
+    const int outHeight = integerArg(info, 4, "outHeight", 1, kMaxInputSize);
+    if (static_cast<uint64_t>(width) * height > kMaxImagePixels)
+      throw InvalidOption("width × height must be at most " + std::to_string(kMaxImagePixels) + " pixels");
+    auto rgb = std::make_shared<std::vector<uint8_t>>(
+        copyUint8Array(info, 0, "rgb", static_cast<uint64_t>(width) * height * 3));
+    auto output = Napi::Uint8Array::New(info.Env(), static_cast<size_t>(outWidth) * outHeight * 3);
+    uint8_t* out = output.Data();
+    return PromiseWorker::Start(
+        info.Env(), [=] { resizeRgb(rgb->data(), width, height, outWidth, outHeight, out); },
+        [](Napi::Env, Napi::Value result) { return result; }, output);
+  });
+}
+
 }  // namespace
 
 void initPreprocess(Napi::Env env, Napi::Object exports) {
   exports.Set("normalizeToNchw", Napi::Function::New(env, normalizeBinding, "normalizeToNchw"));
   exports.Set("upscaleRgb", Napi::Function::New(env, upscaleBinding, "upscaleRgb"));
+  exports.Set("resizeRgb", Napi::Function::New(env, resizeBinding, "resizeRgb"));
 }
 
 }  // namespace sam3clip::addon
