@@ -213,7 +213,7 @@ export async function resizeRgb(
 /**
  * Enlarges RGB (HWC, uint8) to outWidth × outHeight with pixel centres aligned, as PyTorch's bilinear
  * (align_corners=False) and PIL do; sharp's linear upscale is half an output pixel off from both.
- * Enlarging only (outWidth >= width, outHeight >= height): shrinking belongs to sharp's antialiased resize.
+ * Enlarging only (outWidth >= width, outHeight >= height); the encoder input uses resizeRgb, which does both.
  */
 export async function upscaleRgb(
   rgb: Uint8Array,

@@ -1,7 +1,8 @@
-// Image upscaling for the encoder input, as PyTorch's bilinear interpolation (align_corners=False)
-// and PIL's bilinear resize compute it when enlarging: output pixel centres map onto input pixel
-// centres. The SAM processors and the training code resize this way; libvips' linear upscale puts
-// output pixel i at input coordinate i * scale instead, half an output pixel off.
+// Float bilinear enlargement, as PyTorch's F.interpolate(float, mode="bilinear",
+// align_corners=False) computes it: output pixel centres map onto input pixel centres (libvips'
+// linear upscale puts output pixel i at input coordinate i * scale instead, half an output pixel
+// off). The encoder input uses resizeRgb (resize.h), transformers' uint8 kernel, which rounds
+// differently in about a fifth of the pixels.
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,9 @@
 """Pre- and post-processing exactly as the library does them (docs/model-package.md), for parity checks and
 reference outputs.
 
-The resize is the library's own (sharp, linear kernel), run through node on the built library in dist/, so the
-pixels PyTorch sees are the pixels ONNX Runtime sees in the library; everything after it is plain numpy/torch.
+The decode and resize are the library's own, run through node on the built library in dist/, so the pixels PyTorch
+sees are the pixels ONNX Runtime sees in the library (they equal transformers' Sam3ImageProcessor's:
+tests/test_preprocess_transformers.py); everything after it is plain numpy/torch.
 """
 
 from __future__ import annotations
