@@ -19,11 +19,14 @@ MAX_TARGET_SIDE = 256
 
 
 def preprocess(image_u8: torch.Tensor, size: int, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)) -> torch.Tensor:
-    """[H,W,3] uint8 (or [B,H,W,3]) -> [B,3,S,S] float, stretched as the library's 'stretch' resize."""
+    """[H,W,3] uint8 (or [B,H,W,3]) -> [B,3,S,S] float, stretched as the library's 'stretch' resize: the
+    antialiased bilinear resize on the uint8 image (the library's resizeRgb and transformers' processors compute
+    exactly this), then (x/255 - mean)/std."""
     x = image_u8 if image_u8.dim() == 4 else image_u8[None]
-    x = x.permute(0, 3, 1, 2).float() / 255.0
+    x = x.permute(0, 3, 1, 2).contiguous()
     if tuple(x.shape[-2:]) != (size, size):
         x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
+    x = x.float() / 255.0
     m = torch.tensor(mean).view(1, 3, 1, 1)
     s = torch.tensor(std).view(1, 3, 1, 1)
     return (x - m) / s
