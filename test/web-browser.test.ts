@@ -91,9 +91,133 @@ describe.skipIf(!haveChromium)('web page in headless Chromium', () => {
     await page.locator('#canvas').click({ position: at(deepestPixel(Uint8Array.from(covered, (v) => 1 - v), width, height)) });
     expect(await page.locator('#selection').textContent()).toBe('No mask here.');
 
+    // The click's answer goes stale as soon as the masks can change.
+    await page.locator('#threshold').evaluate((el) => {
+      (el as HTMLInputElement).value = '0.5';
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    expect(await page.locator('#selection').textContent()).toBe('');
+
     mkdirSync(path.resolve(__dirname, 'artifacts'), { recursive: true });
     await page.screenshot({ path: path.resolve(__dirname, 'artifacts', 'web-page.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe.skipIf(!haveChromium)('web page details a new user meets', () => {
+  let server: Awaited<ReturnType<typeof createServer>>;
+  let browser: Browser;
+  let url: string;
+
+  beforeAll(async () => {
+    server = await createServer({ models: DEMO_MODELS, host: '127.0.0.1', port: 0 });
+    const { port } = await server.listen();
+    url = `http://127.0.0.1:${port}/`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('scales a small image to the page, keeps labels inside and apart, outlines masks, hides masks below the threshold', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const failed: string[] = [];
+    page.on('response', (r) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+    });
+    await page.goto(url);
+    await page.locator('#status', { hasText: 'Ready' }).waitFor();
+    const img = demoScene();
+    await page.setInputFiles('#image', { name: 'shapes.png', mimeType: 'image/png', buffer: await png(img.rgb, img.width, img.height) });
+    await page.fill('#prompt', 'red circle, blue square, green triangle, red square');
+    await expect.poll(() => page.locator('#masks li').count()).toBe(4);
+
+    // A 128-px image fills the column instead of sitting at its natural size.
+    const box = (await page.locator('#canvas').boundingBox())!;
+    expect(box.width).toBeGreaterThan(img.width * 3);
+    expect(Math.abs(box.width / box.height - img.width / img.height)).toBeLessThan(0.02);
+
+    // Labels: one per mask above the threshold, inside the image, none over another.
+    const view = await page.evaluate(() => {
+      const st = (0, eval)('state') as { results: { prompt: string; passedThreshold: boolean }[]; visible: boolean[] };
+      const canvas = document.getElementById('canvas')!.getBoundingClientRect();
+      const labels = [...document.querySelectorAll<HTMLElement>('#labels span')].map((l) => {
+        const r = l.getBoundingClientRect();
+        return { prompt: l.dataset.prompt!, x: r.x, y: r.y, w: r.width, h: r.height };
+      });
+      const below = [...document.querySelectorAll<HTMLElement>('#masks li.below')].map((li) => li.dataset.prompt);
+      return { canvas: { x: canvas.x, y: canvas.y, w: canvas.width, h: canvas.height }, labels, results: st.results, visible: st.visible, below };
+    });
+    const passed = view.results.filter((r) => r.passedThreshold).map((r) => r.prompt);
+    expect(passed).toContain('red circle');
+    expect(view.labels.map((l) => l.prompt).sort()).toEqual([...passed].sort());
+    for (const l of view.labels) {
+      expect(l.x).toBeGreaterThanOrEqual(view.canvas.x - 0.5);
+      expect(l.y).toBeGreaterThanOrEqual(view.canvas.y - 0.5);
+      expect(l.x + l.w).toBeLessThanOrEqual(view.canvas.x + view.canvas.w + 0.5);
+      expect(l.y + l.h).toBeLessThanOrEqual(view.canvas.y + view.canvas.h + 0.5);
+    }
+    for (const [i, a] of view.labels.entries())
+      for (const b of view.labels.slice(i + 1))
+        expect(a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h, `${a.prompt} over ${b.prompt}`).toBe(false);
+    // Below the threshold: listed and greyed, not drawn, not labelled.
+    const belowPrompts = view.results.filter((r) => !r.passedThreshold).map((r) => r.prompt);
+    expect(belowPrompts.length).toBeGreaterThan(0);
+    expect(view.below).toEqual(belowPrompts);
+    view.results.forEach((r, i) => expect(view.visible[i]).toBe(r.passedThreshold));
+
+    // The red circle's mask over the red circle: the ring just outside the mask is drawn black or white.
+    const ring = await page.evaluate(() => {
+      const st = (0, eval)('state') as { masks: { width: number; height: number; data: Uint8Array }[] };
+      const m = st.masks[0]!;
+      const canvas = document.getElementById('canvas') as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, m.width, m.height).data;
+      let n = 0;
+      let edge = 0;
+      for (let y = 1; y < m.height - 1; y++)
+        for (let x = 1; x < m.width - 1; x++) {
+          const p = y * m.width + x;
+          if (m.data[p] || !(m.data[p - 1] || m.data[p + 1] || m.data[p - m.width] || m.data[p + m.width])) continue;
+          n++;
+          const [r, g, b] = [data[p * 4], data[p * 4 + 1], data[p * 4 + 2]];
+          if ((r === 0 && g === 0 && b === 0) || (r === 255 && g === 255 && b === 255)) edge++;
+        }
+      return { n, edge };
+    });
+    expect(ring.n).toBeGreaterThan(20);
+    // Where another mask's ring or fill lies over it the colour differs; nearly all of it is the edge line.
+    expect(ring.edge / ring.n).toBeGreaterThan(0.9);
+    expect(failed).toEqual([]);
+    const favicon = await page.request.get(`${url}favicon.ico`);
+    expect(favicon.status()).toBe(200);
+    expect(favicon.headers()['content-type']).toBe('image/svg+xml');
+  });
+
+  it("names an undecodable upload by the server's code, and a newer upload wins over an older one", async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.locator('#status', { hasText: 'Ready' }).waitFor();
+    const junk = Buffer.from('this is not an image, whatever its name says');
+    await page.setInputFiles('#image', { name: 'photo.png', mimeType: 'image/png', buffer: junk });
+    await expect.poll(() => page.locator('#error').textContent()).toMatch(/^E_IMAGE_DECODE: /);
+    expect(await page.locator('#error').textContent()).not.toMatch(/source image could not be decoded/);
+
+    // The junk upload is answered late; the good one that followed it must not show its error.
+    let first = true;
+    await page.route('**/api/embed', async (route) => {
+      if (first) {
+        first = false;
+        await new Promise((r) => setTimeout(r, 800));
+      }
+      await route.continue();
+    });
+    const img = demoScene();
+    await page.setInputFiles('#image', { name: 'photo.png', mimeType: 'image/png', buffer: junk });
+    await page.setInputFiles('#image', { name: 'shapes.png', mimeType: 'image/png', buffer: await png(img.rgb, img.width, img.height) });
+    await expect.poll(() => page.evaluate(() => (document.getElementById('canvas') as HTMLCanvasElement).width)).toBe(img.width);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await page.locator('#error').isHidden()).toBe(true);
   });
 });
 

@@ -8,7 +8,7 @@ const MAX_BYTES = 4 * 1024 * 1024;
 const TYPES = ['image/jpeg', 'image/png', 'image/webp'];
 
 const $ = (id) => document.getElementById(id);
-const state = { imageId: null, bitmap: null, results: [], masks: [], visible: [], ready: false, request: 0 };
+const state = { imageId: null, bitmap: null, results: [], masks: [], visible: [], ready: false, request: 0, upload: 0 };
 
 function showError(message) {
   $('error').textContent = message;
@@ -46,26 +46,45 @@ function updateButton() {
   $('run').disabled = !(state.ready && state.imageId && $('prompt').value.trim());
 }
 
+function clearSelection() {
+  $('selection').textContent = '';
+}
+
+// The server reads the upload first: it says in words (and an E_ code) what is wrong with a file the
+// browser could not decode either. A newer upload supersedes an older one, its answer and its error.
 async function onFile() {
   showError('');
+  clearSelection();
+  const ticket = ++state.upload;
   const file = $('image').files[0];
   state.imageId = null;
+  state.request++;
   updateButton();
   if (!file) return;
   if (!TYPES.includes(file.type)) return showError('Please choose a JPG, PNG or WebP image.');
   if (file.size > MAX_BYTES) return showError(`The image is ${(file.size / 1048576).toFixed(1)} MB; the limit is 4 MB.`);
   try {
-    state.bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
     const form = new FormData();
     form.append('image', file);
     const { id } = await api('/api/embed', form);
+    if (ticket !== state.upload) return;
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+    } catch {
+      throw new Error('The server read this image, but this browser cannot display it; try a PNG or JPEG.');
+    }
+    if (ticket !== state.upload) return;
+    state.bitmap = bitmap;
     state.imageId = id;
     state.results = [];
+    state.masks = [];
+    renderList();
     draw();
     updateButton();
     if ($('prompt').value.trim()) await segment();
   } catch (error) {
-    showError(`${error.code ? `${error.code}: ` : ''}${error.message}`);
+    if (ticket === state.upload) showError(`${error.code ? `${error.code}: ` : ''}${error.message}`);
   }
 }
 
@@ -97,7 +116,9 @@ async function segment() {
     if (ticket !== state.request) return; // a newer request superseded this one
     state.results = json.results;
     state.masks = json.results.map((r) => decodeRle(r.rle));
-    state.visible = json.results.map(() => true);
+    // A mask below the threshold is not an answer: listed, greyed, and off the canvas unless asked for.
+    state.visible = json.results.map((r) => r.passedThreshold);
+    clearSelection();
     const t = json.timings ?? {};
     $('timings').textContent = `Round trip ${(performance.now() - started).toFixed(0)} ms; server ${(t.total ?? 0).toFixed(1)} ms`
       + ` (image encoder ${t.cachedImage ? 'skipped, embedding cached' : `${(t.imageEncoder ?? 0).toFixed(1)} ms`},`
@@ -110,36 +131,115 @@ async function segment() {
   }
 }
 
+/** Erodes a 0/1 mask by r pixels (square), as two 1-D passes: O(pixels) whatever r is. */
+function erode(mask, width, height, r) {
+  const run = (src, dst, n, count, stride, step) => {
+    for (let line = 0; line < count; line++) {
+      const base = line * step;
+      let zeroAt = -Infinity; // index of the last 0 seen, going forward
+      const last = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        if (!src[base + i * stride]) zeroAt = i;
+        last[i] = zeroAt === -Infinity ? -1e9 : zeroAt;
+      }
+      let nextZero = Infinity;
+      for (let i = n - 1; i >= 0; i--) {
+        if (!src[base + i * stride]) nextZero = i;
+        dst[base + i * stride] = i - last[i] > r && nextZero - i > r ? 1 : 0;
+      }
+    }
+  };
+  const tmp = new Uint8Array(mask.length);
+  const out = new Uint8Array(mask.length);
+  run(mask, tmp, width, height, 1, width);
+  run(tmp, out, height, width, width, 1);
+  return out;
+}
+
+/** On-screen size: the image fitted to the column and to most of the window's height, up or down. */
+function layout() {
+  const canvas = $('canvas');
+  const bitmap = state.bitmap;
+  if (!bitmap) return 1;
+  const column = canvas.closest('.result').clientWidth - 2;
+  const scale = Math.min(column / bitmap.width, (window.innerHeight * 0.8) / bitmap.height);
+  canvas.style.width = `${Math.round(bitmap.width * scale)}px`;
+  canvas.style.height = `${Math.round(bitmap.height * scale)}px`;
+  canvas.classList.toggle('pixelated', scale >= 2);
+  return scale;
+}
+
 function draw() {
   const canvas = $('canvas');
   const bitmap = state.bitmap;
   if (!bitmap) return;
   canvas.width = bitmap.width;
   canvas.height = bitmap.height;
+  const scale = layout();
   const ctx = canvas.getContext('2d');
   ctx.drawImage(bitmap, 0, 0);
   const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height);
+  const image = pixels.data.slice();
+  const { width, height } = canvas;
+  // The outline stays about 2 screen pixels wide whatever the display scale.
+  const ring = Math.max(1, Math.round(2 / scale));
   state.masks.forEach((mask, i) => {
-    if (!state.visible[i] || mask.width !== canvas.width || mask.height !== canvas.height) return;
+    if (!state.visible[i] || mask.width !== width || mask.height !== height) return;
     const [r, g, b] = COLOURS[i % COLOURS.length];
+    const inner = erode(mask.data, width, height, ring);
+    const outside = erode(Uint8Array.from(mask.data, (v) => 1 - v), width, height, ring);
+    let luminance = 0;
+    let n = 0;
     for (let p = 0; p < mask.data.length; p++) {
-      if (!mask.data[p]) continue;
-      pixels.data[p * 4] = (pixels.data[p * 4] + r) >> 1;
-      pixels.data[p * 4 + 1] = (pixels.data[p * 4 + 1] + g) >> 1;
-      pixels.data[p * 4 + 2] = (pixels.data[p * 4 + 2] + b) >> 1;
+      if (mask.data[p] || outside[p]) continue;
+      luminance += 0.299 * image[p * 4] + 0.587 * image[p * 4 + 1] + 0.114 * image[p * 4 + 2];
+      n++;
+    }
+    // Outside the mask a dark or light line, whichever stands out from what lies there: a mask the
+    // colour of its object (red over red) still shows its edge.
+    const edge = n && luminance / n > 128 ? 0 : 255;
+    for (let p = 0; p < mask.data.length; p++) {
+      const o = p * 4;
+      if (mask.data[p]) {
+        const a = inner[p] ? 0.5 : 1; // filled at half strength, its own edge at full
+        pixels.data[o] = image[o] * (1 - a) + r * a;
+        pixels.data[o + 1] = image[o + 1] * (1 - a) + g * a;
+        pixels.data[o + 2] = image[o + 2] * (1 - a) + b * a;
+      } else if (!outside[p]) {
+        pixels.data[o] = pixels.data[o + 1] = pixels.data[o + 2] = edge;
+      }
     }
   });
   ctx.putImageData(pixels, 0, 0);
-  ctx.font = `${Math.max(12, Math.round(Math.min(canvas.width, canvas.height) / 30))}px sans-serif`;
-  ctx.lineWidth = 3;
+  drawLabels(scale);
+}
+
+/** Labels as page text over the canvas: sharp at any scale, kept inside the image and off each other. */
+function drawLabels(scale) {
+  const layer = $('labels');
+  layer.replaceChildren();
+  const bounds = { width: $('canvas').clientWidth, height: $('canvas').clientHeight };
+  const placed = [];
   state.results.forEach((r, i) => {
-    if (!state.visible[i] || r.area === 0) return;
-    const [x, y] = r.bbox;
-    const label = `${r.prompt} ${r.score.toFixed(2)}`;
-    ctx.strokeStyle = 'black';
-    ctx.strokeText(label, x + 2, Math.max(16, y + 16));
-    ctx.fillStyle = `rgb(${COLOURS[i % COLOURS.length].join(',')})`;
-    ctx.fillText(label, x + 2, Math.max(16, y + 16));
+    if (!state.visible[i] || !r.passedThreshold || r.area === 0) return;
+    const label = document.createElement('span');
+    label.textContent = `${r.prompt} ${r.score.toFixed(2)}`;
+    label.style.color = `rgb(${COLOURS[i % COLOURS.length].join(',')})`;
+    label.dataset.prompt = r.prompt;
+    layer.append(label);
+    const w = label.offsetWidth;
+    const h = label.offsetHeight;
+    let x = Math.min(Math.max(0, r.bbox[0] * scale), Math.max(0, bounds.width - w));
+    let y = Math.min(Math.max(0, r.bbox[1] * scale - h), Math.max(0, bounds.height - h));
+    const hits = (a) => placed.some((b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h);
+    // Move down (then up from the top) until it no longer covers an earlier label.
+    for (let tries = 0; hits({ x, y, w, h }) && tries < 2 * placed.length + 2; tries++) {
+      y += h;
+      if (y + h > bounds.height) y = 0;
+    }
+    placed.push({ x, y, w, h });
+    label.style.left = `${x}px`;
+    label.style.top = `${y}px`;
   });
 }
 
@@ -149,11 +249,12 @@ function renderList() {
   state.results.forEach((r, i) => {
     const item = document.createElement('li');
     item.dataset.prompt = r.prompt;
+    if (!r.passedThreshold) item.className = 'below';
     const toggle = document.createElement('input');
     toggle.type = 'checkbox';
     toggle.checked = state.visible[i];
     toggle.setAttribute('aria-label', `show ${r.prompt}`);
-    toggle.addEventListener('change', () => { state.visible[i] = toggle.checked; draw(); });
+    toggle.addEventListener('change', () => { state.visible[i] = toggle.checked; clearSelection(); draw(); });
     const swatch = document.createElement('span');
     swatch.className = 'swatch';
     swatch.style.background = `rgb(${COLOURS[i % COLOURS.length].join(',')})`;
@@ -209,6 +310,8 @@ function onCanvasClick(event) {
 
 let debounce;
 function scheduleSegment() {
+  // What the last click named may no longer be on the canvas.
+  clearSelection();
   clearTimeout(debounce);
   debounce = setTimeout(segment, 250);
 }
@@ -224,6 +327,9 @@ for (const id of ['threshold', 'smoothness']) {
 }
 $('run').addEventListener('click', segment);
 $('canvas').addEventListener('click', onCanvasClick);
+window.addEventListener('resize', () => {
+  if (state.bitmap) drawLabels(layout());
+});
 $('download-json').addEventListener('click', () => {
   const blob = new Blob([JSON.stringify({ imageId: state.imageId, results: state.results }, null, 2)], { type: 'application/json' });
   save(URL.createObjectURL(blob), 'results.json');
