@@ -194,20 +194,11 @@ export async function normalizeToNchw(rgb: Uint8Array, options: NormalizeOptions
  * kernel; PIL's bilinear resize is within one level). Shrinks with an antialiasing triangle filter,
  * enlarges with pixel centres aligned. This is the encoder input's resize.
  */
-export async function resizeRgb(
-  rgb: Uint8Array,
-  size: { width: number; height: number; outWidth: number; outHeight: number },
-): Promise<Uint8Array> {
-  if (!(rgb instanceof Uint8Array)) throw invalid('rgb', `expected a Uint8Array, got ${describe(rgb)}`);
-  if (typeof size !== 'object' || size === null) throw invalid('size', `expected an object, got ${describe(size)}`);
-  const width = integer(size.width, 'width', 1, 65535);
-  const height = integer(size.height, 'height', 1, 65535);
-  const outWidth = integer(size.outWidth, 'outWidth', 1, 8192);
-  const outHeight = integer(size.outHeight, 'outHeight', 1, 8192);
-  if (width * height > 2 ** 28) throw invalid('width', `width × height must be at most ${2 ** 28} pixels`);
-  if (rgb.length !== width * height * 3)
-    throw invalid('rgb', `expected width×height×3 = ${width * height * 3} bytes, got ${rgb.length}`);
-  return call(() => native().resizeRgb(rgb, width, height, outWidth, outHeight));
+export async function resizeRgb(rgb: Uint8Array, size: RgbResize): Promise<Uint8Array> {
+  // Source images come at their original size: up to 64k a side, 2^28 pixels.
+  const r = rgbResize(rgb, size, { maxIn: 65535, growOnly: false });
+  if (r.width * r.height > 2 ** 28) throw invalid('width', `width × height must be at most ${2 ** 28} pixels`);
+  return call(() => native().resizeRgb(rgb, r.width, r.height, r.outWidth, r.outHeight));
 }
 
 /**
@@ -215,17 +206,28 @@ export async function resizeRgb(
  * (align_corners=False) and PIL do; sharp's linear upscale is half an output pixel off from both.
  * Enlarging only (outWidth >= width, outHeight >= height); the encoder input uses resizeRgb, which does both.
  */
-export async function upscaleRgb(
-  rgb: Uint8Array,
-  size: { width: number; height: number; outWidth: number; outHeight: number },
-): Promise<Uint8Array> {
+export async function upscaleRgb(rgb: Uint8Array, size: RgbResize): Promise<Uint8Array> {
+  const r = rgbResize(rgb, size, { maxIn: 8192, growOnly: true });
+  return call(() => native().upscaleRgb(rgb, r.width, r.height, r.outWidth, r.outHeight));
+}
+
+export interface RgbResize {
+  width: number;
+  height: number;
+  outWidth: number;
+  outHeight: number;
+}
+
+/** The checks resizeRgb and upscaleRgb share: an RGB buffer of width × height pixels and the sizes. */
+function rgbResize(rgb: unknown, size: unknown, limits: { maxIn: number; growOnly: boolean }): RgbResize {
   if (!(rgb instanceof Uint8Array)) throw invalid('rgb', `expected a Uint8Array, got ${describe(rgb)}`);
   if (typeof size !== 'object' || size === null) throw invalid('size', `expected an object, got ${describe(size)}`);
-  const outWidth = integer(size.outWidth, 'outWidth', 1, 8192);
-  const outHeight = integer(size.outHeight, 'outHeight', 1, 8192);
-  const width = integer(size.width, 'width', 1, outWidth);
-  const height = integer(size.height, 'height', 1, outHeight);
+  const s = size as Partial<RgbResize>;
+  const outWidth = integer(s.outWidth, 'outWidth', 1, 8192);
+  const outHeight = integer(s.outHeight, 'outHeight', 1, 8192);
+  const width = integer(s.width, 'width', 1, limits.growOnly ? outWidth : limits.maxIn);
+  const height = integer(s.height, 'height', 1, limits.growOnly ? outHeight : limits.maxIn);
   if (rgb.length !== width * height * 3)
     throw invalid('rgb', `expected width×height×3 = ${width * height * 3} bytes, got ${rgb.length}`);
-  return call(() => native().upscaleRgb(rgb, width, height, outWidth, outHeight));
+  return { width, height, outWidth, outHeight };
 }

@@ -17,31 +17,34 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`${CHROMIUM} is absent (apt-get install chromium): the browser test is skipped`);
 
-describe.skipIf(!haveChromium)('web page in headless Chromium', () => {
-  let server: Awaited<ReturnType<typeof createServer>>;
-  let browser: Browser;
-  let url: string;
-
+/** A server on the demo package and a Chromium, for one describe block. */
+function demoPage() {
+  const ctx = {} as { server: ReturnType<typeof createServer>; browser: Browser; url: string };
   beforeAll(async () => {
-    server = await createServer({ models: DEMO_MODELS, host: '127.0.0.1', port: 0 });
-    const { port } = await server.listen();
-    url = `http://127.0.0.1:${port}/`;
-    browser = await chromium.launch({
+    ctx.server = createServer({ models: DEMO_MODELS, host: '127.0.0.1', port: 0 });
+    const { port } = await ctx.server.listen();
+    ctx.url = `http://127.0.0.1:${port}/`;
+    ctx.browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
         '--disable-component-update', '--disable-sync'],
     });
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await ctx.browser?.close();
+    await ctx.server?.close();
   });
+  return ctx;
+}
+
+describe.skipIf(!haveChromium)('web page in headless Chromium', () => {
+  const ctx = demoPage();
 
   it('uploads, segments, reacts to both sliders without re-encoding, and draws the overlay', async () => {
-    const page = await browser.newPage();
+    const page = await ctx.browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(url);
+    await page.goto(ctx.url);
     await page.locator('#status', { hasText: 'Ready' }).waitFor();
 
     const img = demoScene(); // red circle, blue square and another red shape
@@ -65,7 +68,7 @@ describe.skipIf(!haveChromium)('web page in headless Chromium', () => {
     expect([changed.width, changed.height]).toEqual([width, height]);
     expect(changed.n).toBeGreaterThan(0);
 
-    const encoderRuns = server.segmenter.stats().runs.image_encoder.runs;
+    const encoderRuns = ctx.server.segmenter.stats().runs.image_encoder.runs;
     const before = await page.locator('#timings').textContent();
     for (const [id, value] of [['threshold', '0.85'], ['smoothness', '5']] as const) {
       await page.locator(`#${id}`).evaluate((el, v) => {
@@ -77,7 +80,7 @@ describe.skipIf(!haveChromium)('web page in headless Chromium', () => {
     await expect.poll(() => page.locator('#timings').textContent()).toMatch(/embedding cached/);
     expect(await page.locator('#threshold-value').textContent()).toBe('0.85');
     expect(await page.locator('#smoothness-value').textContent()).toBe('5');
-    expect(server.segmenter.stats().runs.image_encoder.runs).toBe(encoderRuns);
+    expect(ctx.server.segmenter.stats().runs.image_encoder.runs).toBe(encoderRuns);
 
     // Clicking inside the red circle names it; clicking the background finds no mask.
     const circle = img.instances.find((o) => o.category === 'red circle')!.mask;
@@ -105,28 +108,15 @@ describe.skipIf(!haveChromium)('web page in headless Chromium', () => {
 });
 
 describe.skipIf(!haveChromium)('web page details a new user meets', () => {
-  let server: Awaited<ReturnType<typeof createServer>>;
-  let browser: Browser;
-  let url: string;
-
-  beforeAll(async () => {
-    server = await createServer({ models: DEMO_MODELS, host: '127.0.0.1', port: 0 });
-    const { port } = await server.listen();
-    url = `http://127.0.0.1:${port}/`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const ctx = demoPage();
 
   it('scales a small image to the page, keeps labels inside and apart, outlines masks, hides masks below the threshold', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const failed: string[] = [];
     page.on('response', (r) => {
       if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
     });
-    await page.goto(url);
+    await page.goto(ctx.url);
     await page.locator('#status', { hasText: 'Ready' }).waitFor();
     const img = demoScene();
     await page.setInputFiles('#image', { name: 'shapes.png', mimeType: 'image/png', buffer: await png(img.rgb, img.width, img.height) });
@@ -189,14 +179,14 @@ describe.skipIf(!haveChromium)('web page details a new user meets', () => {
     // Where another mask's ring or fill lies over it the colour differs; nearly all of it is the edge line.
     expect(ring.edge / ring.n).toBeGreaterThan(0.9);
     expect(failed).toEqual([]);
-    const favicon = await page.request.get(`${url}favicon.ico`);
+    const favicon = await page.request.get(`${ctx.url}favicon.ico`);
     expect(favicon.status()).toBe(200);
     expect(favicon.headers()['content-type']).toBe('image/svg+xml');
   });
 
   it("names an undecodable upload by the server's code, and a newer upload wins over an older one", async () => {
-    const page = await browser.newPage();
-    await page.goto(url);
+    const page = await ctx.browser.newPage();
+    await page.goto(ctx.url);
     await page.locator('#status', { hasText: 'Ready' }).waitFor();
     const junk = Buffer.from('this is not an image, whatever its name says');
     await page.setInputFiles('#image', { name: 'photo.png', mimeType: 'image/png', buffer: junk });

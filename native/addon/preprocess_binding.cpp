@@ -39,20 +39,27 @@ Napi::Value normalizeBinding(const Napi::CallbackInfo& info) {
   });
 }
 
+// The buffer handling upscaleRgb and resizeRgb share; `resize` runs on the worker thread.
+template <typename Resize>
+Napi::Value rgbResizeBinding(const Napi::CallbackInfo& info, int width, int height, int outWidth, int outHeight,
+                             Resize resize) {
+  auto rgb = std::make_shared<std::vector<uint8_t>>(
+      copyUint8Array(info, 0, "rgb", static_cast<uint64_t>(width) * height * 3));
+  auto output = Napi::Uint8Array::New(info.Env(), static_cast<size_t>(outWidth) * outHeight * 3);
+  uint8_t* out = output.Data();
+  return PromiseWorker::Start(
+      info.Env(), [=] { resize(rgb->data(), width, height, outWidth, outHeight, out); },
+      [](Napi::Env, Napi::Value result) { return result; }, output);
+}
+
 Napi::Value upscaleBinding(const Napi::CallbackInfo& info) {
   return promiseOrReject(info, [&] {
     const int outWidth = integerArg(info, 3, "outWidth", 1, kMaxInputSize);
     const int outHeight = integerArg(info, 4, "outHeight", 1, kMaxInputSize);
-    // Enlarging only: a shrinking axis needs an antialiasing filter (sharp's resize).
+    // Enlarging only: a shrinking axis needs an antialiasing filter (resizeRgb).
     const int width = integerArg(info, 1, "width", 1, outWidth);
     const int height = integerArg(info, 2, "height", 1, outHeight);
-    auto rgb = std::make_shared<std::vector<uint8_t>>(
-        copyUint8Array(info, 0, "rgb", static_cast<uint64_t>(width) * height * 3));
-    auto output = Napi::Uint8Array::New(info.Env(), static_cast<size_t>(outWidth) * outHeight * 3);
-    uint8_t* out = output.Data();
-    return PromiseWorker::Start(
-        info.Env(), [=] { upscaleRgb(rgb->data(), width, height, outWidth, outHeight, out); },
-        [](Napi::Env, Napi::Value result) { return result; }, output);
+    return rgbResizeBinding(info, width, height, outWidth, outHeight, upscaleRgb);
   });
 }
 
@@ -64,13 +71,7 @@ Napi::Value resizeBinding(const Napi::CallbackInfo& info) {
     const int outHeight = integerArg(info, 4, "outHeight", 1, kMaxInputSize);
     if (static_cast<uint64_t>(width) * height > kMaxImagePixels)
       throw InvalidOption("width × height must be at most " + std::to_string(kMaxImagePixels) + " pixels");
-    auto rgb = std::make_shared<std::vector<uint8_t>>(
-        copyUint8Array(info, 0, "rgb", static_cast<uint64_t>(width) * height * 3));
-    auto output = Napi::Uint8Array::New(info.Env(), static_cast<size_t>(outWidth) * outHeight * 3);
-    uint8_t* out = output.Data();
-    return PromiseWorker::Start(
-        info.Env(), [=] { resizeRgb(rgb->data(), width, height, outWidth, outHeight, out); },
-        [](Napi::Env, Napi::Value result) { return result; }, output);
+    return rgbResizeBinding(info, width, height, outWidth, outHeight, resizeRgb);
   });
 }
 
