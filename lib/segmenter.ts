@@ -97,7 +97,18 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
   });
 }
 
-/** One prompt's selected, post-processed and smoothed mask, before negatives are removed. */
+/** One segment() call as the host and device paths see it. */
+interface PromptCall {
+  /** The positive prompts, then the negative ones: one batch. */
+  all: string[];
+  positiveCount: number;
+  embedding: ImageEmbedding;
+  opts: ResolvedSegmentOptions;
+  tokenizer: PromptTokenizer;
+  t: StageTimings;
+}
+
+/** One prompt's selected, post-processed and smoothed mask. */
 interface PromptMask {
   iou: number[];
   choice: { index: number; passed: boolean };
@@ -368,11 +379,11 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     const features: EmbeddingFeatures = embedding.getFeatures();
     throwIfAborted(signal);
 
-    const all = [...positives, ...opts.negative];
+    const call: PromptCall = { all: [...positives, ...opts.negative], positiveCount: positives.length, embedding, opts, tokenizer, t };
     const masks =
       backend.kind === 'device'
-        ? await this.segmentOnDevice(backend, features, all, positives.length, embedding, opts, tokenizer, t)
-        : await this.segmentOnHost(backend, features as ImageFeatures, all, positives.length, embedding, opts, tokenizer, t);
+        ? await this.segmentOnDevice(backend, features, call)
+        : await this.segmentOnHost(backend, features as ImageFeatures, call);
     throwIfAborted(signal);
     const mark = performance.now();
 
@@ -404,16 +415,8 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
    * Host path: cached prompt embeddings, the decoder, then selection and post-processing here.
    * Returns the positive prompts' masks with the passing negatives already removed.
    */
-  private async segmentOnHost(
-    backend: HostBackend,
-    features: ImageFeatures,
-    all: string[],
-    positiveCount: number,
-    embedding: ImageEmbedding,
-    opts: ResolvedSegmentOptions,
-    tokenizer: PromptTokenizer,
-    t: StageTimings,
-  ): Promise<PromptMask[]> {
+  private async segmentOnHost(backend: HostBackend, features: ImageFeatures, call: PromptCall): Promise<PromptMask[]> {
+    const { all, positiveCount, embedding, opts, tokenizer, t } = call;
     const pkg = this.pkg!;
     const promptEmbeds = await this.promptEmbeddings(all, tokenizer, backend, t);
     throwIfAborted(opts.signal);
@@ -470,16 +473,8 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
    * Device path: the text tower, projection, decoder, selection, post-processing and smoothing
    * run as one chain on the GPU. Prompt embeddings are not cached here: they never leave the device.
    */
-  private async segmentOnDevice(
-    backend: DeviceBackend,
-    features: EmbeddingFeatures,
-    all: string[],
-    positiveCount: number,
-    embedding: ImageEmbedding,
-    opts: ResolvedSegmentOptions,
-    tokenizer: PromptTokenizer,
-    t: StageTimings,
-  ): Promise<PromptMask[]> {
+  private async segmentOnDevice(backend: DeviceBackend, features: EmbeddingFeatures, call: PromptCall): Promise<PromptMask[]> {
+    const { all, positiveCount, embedding, opts, tokenizer, t } = call;
     if (!isDeviceFeatures(features)) throw new Sam3ClipError('E_INVALID_OPTION', 'This ImageEmbedding was made by another backend', { field: 'image' });
     let mark = performance.now();
     const tokens = await tokenizer.encodeBatch(all);
