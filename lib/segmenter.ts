@@ -1,11 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { abortError, Sam3ClipError, throwIfAborted } from './errors.js';
+import { Sam3ClipError, throwIfAborted } from './errors.js';
 import type { Backend, DeviceBackend, FloatTensor, HostBackend, ImageFeatures, LoadProgress } from './backends/backend.js';
 import { selectBackend, type BackendSelection } from './backends/select-backend.js';
 import { prepareImage, probeImage } from './image/decode.js';
 import { readImageSource, type ImageInput, type ImageSource } from './image/image-input.js';
 import { ImageEmbedding, isDeviceFeatures, type EmbeddingFeatures } from './image-embedding.js';
 import { LruCache } from './lru.js';
+import { mapLimited } from './map-limited.js';
+import { checkMaskBudget, POSTPROCESS_CONCURRENCY } from './mask-budget.js';
+import { SharedWork } from './shared-work.js';
 import type { BBox, Mask } from './mask.js';
 import { subtractMask, unionMask } from './mask.js';
 import { loadModelPackage, type ModelPackage } from './model/manifest.js';
@@ -49,53 +52,6 @@ export interface SegmenterStats {
 
 type Stage = LoadProgress['stage'];
 
-/**
- * Masks post-processed at once on the host path. Each holds two full-size working masks (the
- * upsampled one and its smoothed copy), so this bounds a call's memory beyond its results; two
- * keep both cores of a small machine busy.
- */
-const POSTPROCESS_CONCURRENCY = 2;
-
-/** fn over items, at most `limit` at a time, results in order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return out;
-}
-
-/** One encode shared by every concurrent caller for the same image bytes. */
-interface SharedEncode {
-  waiters: number;
-  settled: boolean;
-  controller: AbortController;
-}
-
-/** `promise`, or E_ABORTED as soon as `signal` aborts (the work behind the promise goes on). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
 
 /** One segment() call as the host and device paths see it. */
 interface PromptCall {
@@ -130,8 +86,8 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
   private selection?: BackendSelection;
   private disposedFlag = false;
   private readonly images: LruCache<string, Promise<ImageEmbedding>>;
-  /** Encodes in flight, by their promise: who still waits for each. */
-  private readonly encoding = new Map<Promise<ImageEmbedding>, SharedEncode>();
+  /** Encodes in flight, by their promise, with who still waits for each. */
+  private readonly encoding = new Map<Promise<ImageEmbedding>, SharedWork<ImageEmbedding>>();
   private readonly prompts: LruCache<string, Float32Array>;
 
   /** Starts loading at once; prefer `await createSegmenter(options)` unless you want progress events. */
@@ -236,7 +192,7 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     };
     const cached = this.images.get(source.key);
     if (cached) {
-      const embedding = await this.joinEncode(source.key, cached, signal);
+      const embedding = await this.joinEncode(cached, signal);
       if (!embedding.disposed) {
         t.cachedImage = true;
         t.decode = lap();
@@ -244,9 +200,12 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
       }
     }
     t.cachedImage = false;
-    const shared: SharedEncode = { waiters: 0, settled: false, controller: new AbortController() };
-    const own = shared.controller.signal;
-    const pending = (async () => {
+    // Drops this encode from the cache: when it fails, when its embedding is disposed, and when every
+    // caller has left (later callers then start afresh instead of joining work being given up).
+    const forget = () => {
+      if (this.images.get(source.key) === work.promise) this.images.delete(source.key);
+    };
+    const work: SharedWork<ImageEmbedding> = new SharedWork(async (own) => {
       const { size, resize, mean, std } = pkg.manifest.image;
       const prepared = await prepareImage(source, { size, mode: resize, maxPixels: this.options.maxPixels });
       t.decode = lap();
@@ -265,44 +224,25 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
       }
       t.imageEncoder = lap();
       this.checkDisposed();
-      const embedding = new ImageEmbedding(this, source.key, prepared, features, () => {
-        if (this.images.get(source.key) === pending) this.images.delete(source.key);
-      });
+      const embedding = new ImageEmbedding(this, source.key, prepared, features, forget);
       if (own.aborted) {
         // Every caller left while the encoder ran: nobody will use these features.
         embedding.dispose();
         throwIfAborted(own);
       }
       return embedding;
-    })();
-    this.encoding.set(pending, shared);
+    }, forget);
+    const pending = work.promise;
+    this.encoding.set(pending, work);
     this.images.set(source.key, pending);
-    pending.then(
-      () => (shared.settled = true),
-      () => {
-        shared.settled = true;
-        if (this.images.get(source.key) === pending) this.images.delete(source.key);
-      },
-    );
+    pending.catch(forget);
     void pending.finally(() => this.encoding.delete(pending)).catch(() => {});
-    return this.joinEncode(source.key, pending, signal);
+    return work.join(signal);
   }
 
-  /** Waits for an encode as one of its callers; see embedShared. */
-  private async joinEncode(key: string, pending: Promise<ImageEmbedding>, signal: AbortSignal | undefined): Promise<ImageEmbedding> {
-    const shared = this.encoding.get(pending);
-    if (!shared) return pending;
-    shared.waiters++;
-    try {
-      return await abortable(pending, signal);
-    } finally {
-      shared.waiters--;
-      if (shared.waiters === 0 && !shared.settled) {
-        shared.controller.abort();
-        // Later callers start a fresh encode instead of joining one that is being abandoned.
-        if (this.images.get(key) === pending) this.images.delete(key);
-      }
-    }
+  /** Waits for a cached or in-flight encode as one of its callers; see embedShared. */
+  private joinEncode(pending: Promise<ImageEmbedding>, signal: AbortSignal | undefined): Promise<ImageEmbedding> {
+    return this.encoding.get(pending)?.join(signal) ?? pending;
   }
 
   /** prompt_embeds for each prompt, encoding the ones not in the prompt cache as one batch. */
@@ -365,14 +305,14 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     if (image instanceof ImageEmbedding) {
       if (image.owner !== this)
         throw new Sam3ClipError('E_INVALID_OPTION', 'This ImageEmbedding was made by another Segmenter', { field: 'image' });
-      this.checkMaskBudget(image.width, image.height, positives.length, opts.negative.length, backend.kind);
+      checkMaskBudget(image.width, image.height, positives.length, opts.negative.length, backend.kind, this.options.maskBudgetMiB);
       embedding = image;
       t.cachedImage = true;
     } else {
       // The budget is checked from the header, before any pixel is decoded or encoded.
       const source = await readImageSource(image);
       const { width, height } = await probeImage(source, this.options.maxPixels);
-      this.checkMaskBudget(width, height, positives.length, opts.negative.length, backend.kind);
+      checkMaskBudget(width, height, positives.length, opts.negative.length, backend.kind, this.options.maskBudgetMiB);
       embedding = await this.embedShared(source, { ...(signal ? { signal } : {}), timings: t });
     }
     // Held here so a dispose() racing this call cannot pull the tensors away mid-way.
@@ -511,22 +451,6 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     const positives = masks.slice(0, positiveCount);
     for (const p of positives) for (const n of negatives) subtractMask(p.mask, n.mask);
     return positives;
-  }
-
-  /** Refuses a call whose masks would not fit maskBudgetMiB (see SegmenterOptions.maskBudgetMiB). */
-  private checkMaskBudget(width: number, height: number, positives: number, negatives: number, kind: Backend['kind']): void {
-    const working = kind === 'device' ? 0 : 2 * POSTPROCESS_CONCURRENCY;
-    const masks = positives + (kind === 'device' ? negatives : Math.min(negatives, 1)) + working;
-    const bytes = masks * width * height;
-    const budgetMiB = this.options.maskBudgetMiB;
-    if (bytes <= budgetMiB * 2 ** 20) return;
-    const what = `${positives} prompt${positives === 1 ? '' : 's'}${negatives ? ` and ${negatives} negative${negatives === 1 ? '' : 's'}` : ''}`;
-    throw new Sam3ClipError(
-      'E_REQUEST_TOO_LARGE',
-      `${what} on a ${width}×${height} image need ${Math.ceil(bytes / 2 ** 20)} MiB of masks; the limit is ${budgetMiB} MiB ` +
-        '(option maskBudgetMiB): send fewer prompts or a smaller image',
-      { field: 'maskBudgetMiB' },
-    );
   }
 
   /** Run counts and cache sizes (a cached image shows no new image_encoder run). */

@@ -51,6 +51,7 @@ if (values.child) {
   process.exit(0);
 }
 
+const { maskBytes } = await import(path.join(values.dist, 'mask-budget.js'));
 const side = Number(values.side);
 console.log(`segment() on a ${side}×${side} image (${((side * side) / 1e6).toFixed(1)} MP), package ${values.models}`);
 console.log('case        peak RSS during the call   time     default budget (2048 MiB)');
@@ -65,7 +66,7 @@ for (const c of values.cases.split(',')) {
   }
   const { before, peak, ms } = JSON.parse(r.stdout);
   const [p, n = 0] = c.split('+').map(Number);
-  const needed = (p + Math.min(n, 1) + 4) * side * side;
+  const needed = maskBytes(side * side, p, n, 'host');
   const verdict = needed <= 2048 * 2 ** 20 ? 'accepted' : `E_REQUEST_TOO_LARGE (needs ${Math.ceil(needed / 2 ** 20)} MiB)`;
   console.log(`${c.padEnd(12)}+${(peak - before).toFixed(0).padStart(6)} MiB (${peak.toFixed(0)} MiB)     ${(ms / 1000).toFixed(1).padStart(5)} s  ${verdict}`);
 }
