@@ -178,7 +178,11 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
    * share one encode, which runs while at least one of them still wants it: each caller's signal
    * rejects that caller alone, and the encode stops only when every caller has gone.
    */
-  private async embedShared(source: ImageSource, options: { signal?: AbortSignal; timings?: StageTimings }): Promise<ImageEmbedding> {
+  private async embedShared(
+    source: ImageSource,
+    options: { signal?: AbortSignal; timings?: StageTimings },
+    probed?: { width: number; height: number },
+  ): Promise<ImageEmbedding> {
     const { pkg, backend } = await this.loaded();
     const signal = options.signal;
     throwIfAborted(signal);
@@ -207,7 +211,7 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     };
     const work: SharedWork<ImageEmbedding> = new SharedWork(async (own) => {
       const { size, resize, mean, std } = pkg.manifest.image;
-      const prepared = await prepareImage(source, { size, mode: resize, maxPixels: this.options.maxPixels });
+      const prepared = await prepareImage(source, { size, mode: resize, maxPixels: this.options.maxPixels }, probed);
       t.decode = lap();
       throwIfAborted(own);
       const [h, w] = prepared.resizedHw;
@@ -301,19 +305,23 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     const t: StageTimings = opts.timings ?? {};
     const start = performance.now();
 
+    const budget = (width: number, height: number) =>
+      checkMaskBudget(width, height, positives.length, opts.negative.length, backend.kind, this.options.maskBudgetMiB);
     let embedding: ImageEmbedding;
     if (image instanceof ImageEmbedding) {
       if (image.owner !== this)
         throw new Sam3ClipError('E_INVALID_OPTION', 'This ImageEmbedding was made by another Segmenter', { field: 'image' });
-      checkMaskBudget(image.width, image.height, positives.length, opts.negative.length, backend.kind, this.options.maskBudgetMiB);
+      budget(image.width, image.height);
       embedding = image;
       t.cachedImage = true;
     } else {
-      // The budget is checked from the header, before any pixel is decoded or encoded.
+      // A new image's budget is checked from its header, before any pixel is decoded (the header is
+      // then not read again); bytes already cached or being encoded give their size from the embedding.
       const source = await readImageSource(image);
-      const { width, height } = await probeImage(source, this.options.maxPixels);
-      checkMaskBudget(width, height, positives.length, opts.negative.length, backend.kind, this.options.maskBudgetMiB);
-      embedding = await this.embedShared(source, { ...(signal ? { signal } : {}), timings: t });
+      const probed = this.images.get(source.key) ? undefined : await probeImage(source, this.options.maxPixels);
+      if (probed) budget(probed.width, probed.height);
+      embedding = await this.embedShared(source, { ...(signal ? { signal } : {}), timings: t }, probed);
+      if (!probed) budget(embedding.width, embedding.height);
     }
     // Held here so a dispose() racing this call cannot pull the tensors away mid-way.
     const features: EmbeddingFeatures = embedding.getFeatures();
@@ -393,14 +401,14 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
       return { iou, choice, mask: smoothed };
     };
     let negative: Mask | undefined;
-    const negatives = all.map((_, b) => b).slice(positiveCount);
-    await mapLimited(negatives, POSTPROCESS_CONCURRENCY, async (b) => {
+    const batch = all.map((_, b) => b);
+    await mapLimited(batch.slice(positiveCount), POSTPROCESS_CONCURRENCY, async (b) => {
       const n = await finish(b);
       if (!n.choice.passed) return;
       if (negative) unionMask(negative, n.mask);
       else negative = n.mask;
     });
-    const masks = await mapLimited(all.slice(0, positiveCount).map((_, b) => b), POSTPROCESS_CONCURRENCY, async (b) => {
+    const masks = await mapLimited(batch.slice(0, positiveCount), POSTPROCESS_CONCURRENCY, async (b) => {
       const p = await finish(b);
       if (negative) subtractMask(p.mask, negative);
       return p;

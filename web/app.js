@@ -133,19 +133,17 @@ async function segment() {
 
 /** Erodes a 0/1 mask by r pixels (square), as two 1-D passes: O(pixels) whatever r is. */
 function erode(mask, width, height, r) {
+  // A pixel stays when no 0 lies within r of it along the line, before or after; the image border counts as 1.
   const run = (src, dst, n, count, stride, step) => {
+    const before = new Int32Array(n);
     for (let line = 0; line < count; line++) {
       const base = line * step;
-      let zeroAt = -Infinity; // index of the last 0 seen, going forward
-      const last = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
-        if (!src[base + i * stride]) zeroAt = i;
-        last[i] = zeroAt === -Infinity ? -1e9 : zeroAt;
-      }
-      let nextZero = Infinity;
+      let gap = r + 1; // pixels since the last 0, capped at r + 1 ("far enough")
+      for (let i = 0; i < n; i++) before[i] = gap = src[base + i * stride] ? Math.min(gap + 1, r + 1) : 0;
+      gap = r + 1;
       for (let i = n - 1; i >= 0; i--) {
-        if (!src[base + i * stride]) nextZero = i;
-        dst[base + i * stride] = i - last[i] > r && nextZero - i > r ? 1 : 0;
+        gap = src[base + i * stride] ? Math.min(gap + 1, r + 1) : 0;
+        dst[base + i * stride] = before[i] > r && gap > r ? 1 : 0;
       }
     }
   };

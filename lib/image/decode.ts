@@ -80,12 +80,17 @@ export async function probeImage(source: ImageSource, maxPixels = DEFAULT_MAX_PI
 }
 
 /**
- * Decodes to upright 8-bit RGB and resizes for the encoder in one sharp pipeline:
- * EXIF orientation applied, first frame only, alpha dropped (as PIL's convert('RGB')), gray/palette/16-bit → 8-bit sRGB.
+ * Decodes to upright 8-bit RGB with sharp (EXIF orientation applied, first frame only, alpha dropped as
+ * PIL's convert('RGB') does, gray/palette/16-bit → 8-bit) and resizes it for the encoder with resizeRgb.
+ * `probed` is probeImage's answer for this source where the caller already has it.
  */
-export async function prepareImage(source: ImageSource, spec: ResizeSpec): Promise<PreparedImage> {
+export async function prepareImage(
+  source: ImageSource,
+  spec: ResizeSpec,
+  probed?: { width: number; height: number },
+): Promise<PreparedImage> {
   const maxPixels = spec.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const { width, height } = await probeImage(source, maxPixels);
+  const { width, height } = probed ?? (await probeImage(source, maxPixels));
   const resizedHw = resizedSize(width, height, spec);
   try {
     // sharp decodes at full size; the resize is resizeRgb's, byte for byte the one transformers'
