@@ -35,3 +35,19 @@ export function checkMaskBudget(
     { field: 'maskBudgetMiB' },
   );
 }
+
+/**
+ * sam3-concept: the instance count is known only after the detector ran. Every kept instance of
+ * every prompt (negatives included) is one full-size mask, each positive prompt adds its union, and
+ * smoothing holds working copies; refused before any of them is made.
+ */
+export function checkInstanceBudget(width: number, height: number, instances: number, positives: number, budgetMiB: number): void {
+  const bytes = (instances + positives + 2 * POSTPROCESS_CONCURRENCY) * width * height;
+  if (bytes <= budgetMiB * 2 ** 20) return;
+  throw new Sam3ClipError(
+    'E_REQUEST_TOO_LARGE',
+    `${instances} instance${instances === 1 ? '' : 's'} found on a ${width}×${height} image need ${Math.ceil(bytes / 2 ** 20)} MiB of masks; ` +
+      `the limit is ${budgetMiB} MiB (option maskBudgetMiB): raise the threshold, lower maxInstances, or send a smaller image`,
+    { field: 'maskBudgetMiB' },
+  );
+}

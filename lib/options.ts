@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Sam3ClipError } from './errors.js';
 import { DEFAULT_MAX_PIXELS } from './image/decode.js';
+import type { GraphName } from './model/manifest-types.js';
 
 export type BackendChoice = 'auto' | 'cpu' | 'tensorrt';
 
@@ -40,8 +41,13 @@ export interface SegmenterOptions {
 }
 
 export interface SegmentOptions {
-  /** Detection threshold on the predicted IoU, 0.1–0.9 (default 0.5). */
+  /**
+   * Detection threshold, 0.1–0.9: on the predicted IoU (tracker families, default 0.5), or on each
+   * instance's score σ(logit)·σ(presence) (sam3-concept, default the manifest's `thresholds.score`, 0.5).
+   */
   threshold?: number;
+  /** sam3-concept: most instances kept per prompt, best first (default 100). */
+  maxInstances?: number;
   /** Mask smoothness 1–5: k×k morphological close, 1 = none (default 3). */
   smoothness?: number;
   /** Prompts whose masks are removed from every positive mask. */
@@ -59,8 +65,9 @@ export interface StageTimings {
   preprocess?: number;
   imageEncoder?: number;
   tokenize?: number;
-  /** Text tower + projection, as one call. */
+  /** Text tower (+ projection on the tracker families), as one call. */
   promptEncoder?: number;
+  /** The mask decoder (tracker families) or the detector (sam3-concept). */
   decoder?: number;
   postprocess?: number;
   total?: number;
@@ -69,7 +76,7 @@ export interface StageTimings {
   /** How many prompts came from the prompt cache. */
   cachedPrompts?: number;
   /** Time inside the ONNX Runtime / TensorRT runs only. */
-  sessions?: Partial<Record<'image_encoder' | 'text_encoder' | 'text_projection' | 'mask_decoder', number>>;
+  sessions?: Partial<Record<GraphName, number>>;
 }
 
 export interface ResolvedSegmenterOptions {
@@ -111,7 +118,7 @@ const SEGMENTER_OPTIONS = [
   'maskBudgetMiB',
 ] as const satisfies readonly (keyof SegmenterOptions)[];
 const CACHE_OPTIONS = ['images', 'prompts'] as const satisfies readonly (keyof CacheOptions)[];
-const SEGMENT_OPTIONS = ['threshold', 'smoothness', 'negative', 'signal', 'timings'] as const satisfies readonly (keyof SegmentOptions)[];
+const SEGMENT_OPTIONS = ['threshold', 'maxInstances', 'smoothness', 'negative', 'signal', 'timings'] as const satisfies readonly (keyof SegmentOptions)[];
 export const EMBED_OPTIONS = ['signal', 'timings'] as const;
 
 function integerIn(value: unknown, field: string, min: number, max: number): number {
@@ -163,7 +170,9 @@ export function resolveSegmenterOptions(options: SegmenterOptions = {}): Resolve
 }
 
 export interface ResolvedSegmentOptions {
-  threshold: number;
+  /** Absent: the family's default. */
+  threshold?: number;
+  maxInstances: number;
   smoothness: number;
   negative: string[];
   signal?: AbortSignal;
@@ -190,16 +199,18 @@ export function resolvePrompts(prompts: unknown, field = 'prompt', allowEmptyLis
 export function resolveSegmentOptions(options: SegmentOptions = {}): ResolvedSegmentOptions {
   if (options === null || typeof options !== 'object') throw invalid('options', 'must be an object');
   rejectUnknownOptions(options, SEGMENT_OPTIONS);
-  const threshold = options.threshold ?? 0.5;
-  if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < 0.1 || threshold > 0.9)
+  const threshold = options.threshold;
+  if (threshold !== undefined && (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < 0.1 || threshold > 0.9))
     throw invalid('threshold', `must be a number from 0.1 to 0.9, got ${JSON.stringify(threshold)}`);
+  const maxInstances = options.maxInstances === undefined ? 100 : integerIn(options.maxInstances, 'maxInstances', 1, 10_000);
   const smoothness = options.smoothness === undefined ? 3 : integerIn(options.smoothness, 'smoothness', 1, 5);
   const negative = options.negative === undefined ? [] : resolvePrompts(options.negative, 'negative', true);
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalid('signal', 'must be an AbortSignal');
   if (options.timings !== undefined && (options.timings === null || typeof options.timings !== 'object'))
     throw invalid('timings', 'must be an object to fill');
   return {
-    threshold,
+    ...(threshold === undefined ? {} : { threshold }),
+    maxInstances,
     smoothness,
     negative,
     ...(options.signal ? { signal: options.signal } : {}),

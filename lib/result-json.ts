@@ -1,19 +1,29 @@
 import { encodeRle, type CocoRle } from './ops.js';
 import { maskToPng } from './render.js';
-import type { SegmentResult } from './segmenter.js';
+import type { SegmentInstance, SegmentResult } from './segmenter.js';
 
-/** A result as JSON: the mask as COCO RLE, and as a base64 PNG when asked for. */
-export interface SegmentResultJson extends Omit<SegmentResult, 'mask'> {
+/** An instance as JSON: its mask as COCO RLE. */
+export interface SegmentInstanceJson extends Omit<SegmentInstance, 'mask'> {
+  rle: CocoRle;
+}
+
+/** A result as JSON: the masks as COCO RLE, and the union as a base64 PNG when asked for. */
+export interface SegmentResultJson extends Omit<SegmentResult, 'mask' | 'instances'> {
   rle: CocoRle;
   png?: string;
+  instances: SegmentInstanceJson[];
 }
 
 /** The one JSON shape of a result, shared by the CLI's --json and the HTTP API. */
 export async function resultToJson(r: SegmentResult, options: { png?: boolean } = {}): Promise<SegmentResultJson> {
-  const { mask, ...rest } = r;
+  const { mask, instances, ...rest } = r;
+  const rle = await encodeRle(mask);
   return {
     ...rest,
-    rle: await encodeRle(mask),
+    rle,
     ...(options.png ? { png: (await maskToPng(mask)).toString('base64') } : {}),
+    instances: await Promise.all(
+      instances.map(async ({ mask: m, ...fields }) => ({ ...fields, rle: m === mask ? rle : await encodeRle(m) })),
+    ),
   };
 }

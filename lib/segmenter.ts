@@ -1,19 +1,20 @@
 import { EventEmitter } from 'node:events';
 import { Sam3ClipError, throwIfAborted } from './errors.js';
-import type { Backend, DeviceBackend, FloatTensor, HostBackend, ImageFeatures, LoadProgress } from './backends/backend.js';
+import type { Backend, LoadProgress } from './backends/backend.js';
 import { selectBackend, type BackendSelection } from './backends/select-backend.js';
 import { prepareImage, probeImage } from './image/decode.js';
 import { readImageSource, type ImageInput, type ImageSource } from './image/image-input.js';
-import { ImageEmbedding, isDeviceFeatures, type EmbeddingFeatures } from './image-embedding.js';
+import { ImageEmbedding, type EmbeddingFeatures } from './image-embedding.js';
+import type { Box, ModelFamily, PromptCall } from './families/family.js';
+import { familyFor } from './families/family-for.js';
 import { LruCache } from './lru.js';
 import { mapLimited } from './map-limited.js';
 import { checkMaskBudget, POSTPROCESS_CONCURRENCY } from './mask-budget.js';
 import { SharedWork } from './shared-work.js';
 import type { BBox, Mask } from './mask.js';
-import { subtractMask, unionMask } from './mask.js';
 import { loadModelPackage, type ModelPackage } from './model/manifest.js';
-import { GRAPH_NAMES, type GraphName } from './model/manifest-types.js';
-import { maskStats, morphology, normalizeToNchw, postprocessMasks } from './ops.js';
+import { ALL_GRAPH_NAMES, GRAPH_NAMES, graphNames, type GraphName } from './model/manifest-types.js';
+import { maskStats, normalizeToNchw } from './ops.js';
 import {
   EMBED_OPTIONS,
   rejectUnknownOptions,
@@ -26,22 +27,43 @@ import {
   type SegmentOptions,
   type StageTimings,
 } from './options.js';
-import { selectCandidate } from './selection.js';
-import { normalizePrompt, PromptTokenizer } from './tokenizer.js';
+import { PromptTokenizer } from './tokenizer.js';
+
+export type { Box } from './families/family.js';
+
+/** One instance of the prompt: its own mask, score and boxes. */
+export interface SegmentInstance {
+  /** At the original image size, smoothed and with negative prompts removed. */
+  mask: Mask;
+  /** σ(logit)·σ(presence) on sam3-concept; the predicted IoU on the tracker families. */
+  score: number;
+  /** [x0, y0, x1, y1]: the model's box clipped to the image (sam3-concept), else the mask's bounds. */
+  box: Box;
+  /** [x, y, width, height] of the mask's set pixels. */
+  bbox: BBox;
+  area: number;
+}
 
 export interface SegmentResult {
   prompt: string;
-  /** The selected mask at the original image size, smoothed and with negative prompts removed. */
+  /**
+   * The union of the kept instances at the original image size, smoothed and with negative prompts
+   * removed. The tracker families give their selected candidate even when it did not pass.
+   */
   mask: Mask;
-  /** Predicted IoU of the selected candidate. */
+  /** The best instance's score (the best candidate's when none passed). */
   score: number;
-  /** Whether any candidate's IoU exceeded the threshold. */
+  /** Whether any instance passed the threshold. */
   passedThreshold: boolean;
-  /** Which candidate was selected. */
-  candidateIndex: number;
-  candidates: { iou: number }[];
+  /** Tracker families: which candidate was selected, and every candidate's predicted IoU. */
+  candidateIndex?: number;
+  candidates?: { iou: number }[];
   bbox: BBox;
   area: number;
+  /** Every kept instance, best first (the tracker families: the selected mask when it passed). */
+  instances: SegmentInstance[];
+  /** sam3-concept: σ of the presence logit. */
+  presence?: number;
 }
 
 export interface SegmenterStats {
@@ -53,25 +75,6 @@ export interface SegmenterStats {
 type Stage = LoadProgress['stage'];
 
 
-/** One segment() call as the host and device paths see it. */
-interface PromptCall {
-  /** The positive prompts, then the negative ones: one batch. */
-  all: string[];
-  positiveCount: number;
-  embedding: ImageEmbedding;
-  opts: ResolvedSegmentOptions;
-  tokenizer: PromptTokenizer;
-  t: StageTimings;
-}
-
-/** One prompt's selected, post-processed and smoothed mask. */
-interface PromptMask {
-  iou: number[];
-  choice: { index: number; passed: boolean };
-  mask: Mask;
-}
-const LOAD_STAGES: Stage[] = ['manifest', 'tokenizer', ...GRAPH_NAMES];
-
 /**
  * Segments objects named by text prompts. Loads in the background: `ready` settles when every
  * model is loaded, and 'progress' events report each stage. Calls made before then wait.
@@ -81,6 +84,7 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
   /** Settles when the models are loaded; rejects with the load error. */
   readonly ready: Promise<this>;
   private pkg?: ModelPackage;
+  private family?: ModelFamily;
   private tokenizer?: PromptTokenizer;
   private backend?: Backend;
   private selection?: BackendSelection;
@@ -109,13 +113,19 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     this.ready.catch(() => {});
   }
 
+  /** manifest, tokenizer, then the family's graphs (the tracker families' four until the manifest is read). */
+  private get loadStages(): Stage[] {
+    return ['manifest', 'tokenizer', ...(this.pkg ? graphNames(this.pkg.manifest) : GRAPH_NAMES)];
+  }
+
   private progress(stage: Stage): void {
-    const loaded = LOAD_STAGES.indexOf(stage) + 1;
-    this.emit('progress', { stage, loaded, total: LOAD_STAGES.length });
+    const stages = this.loadStages;
+    this.emit('progress', { stage, loaded: stages.indexOf(stage) + 1, total: stages.length });
   }
 
   private async load(): Promise<this> {
     this.pkg = await loadModelPackage(this.options.models, { verifyHashes: this.options.verifyHashes });
+    this.family = familyFor(this.pkg.manifest);
     this.progress('manifest');
     this.tokenizer = await PromptTokenizer.fromFile(this.pkg.paths.tokenizer, this.pkg.manifest.tokenizer);
     this.progress('tokenizer');
@@ -129,7 +139,8 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
       throw error;
     }
     if (this.disposedFlag) await backend.dispose();
-    this.emit('progress', { stage: 'ready', loaded: LOAD_STAGES.length, total: LOAD_STAGES.length });
+    const total = this.loadStages.length;
+    this.emit('progress', { stage: 'ready', loaded: total, total });
     return this;
   }
 
@@ -249,45 +260,6 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     return this.encoding.get(pending)?.join(signal) ?? pending;
   }
 
-  /** prompt_embeds for each prompt, encoding the ones not in the prompt cache as one batch. */
-  private async promptEmbeddings(
-    prompts: string[],
-    tokenizer: PromptTokenizer,
-    backend: HostBackend,
-    t: StageTimings,
-  ): Promise<FloatTensor> {
-    const keys = prompts.map((p) => normalizePrompt(p, tokenizer.settings.lowercase));
-    const rows = keys.map((k) => this.prompts.get(k));
-    const missing = [...new Set(keys.filter((_, i) => rows[i] === undefined))];
-    t.cachedPrompts = prompts.length - keys.filter((k) => missing.includes(k)).length;
-    const { promptTokens: N, promptEmbedding: P } = this.pkg!.manifest.dims;
-    t.tokenize = 0;
-    t.promptEncoder = 0;
-    if (missing.length > 0) {
-      let start = performance.now();
-      const tokens = await tokenizer.encodeBatch(missing);
-      t.tokenize = performance.now() - start;
-      start = performance.now();
-      const embeds = await backend.encodePrompts(tokens, (t.sessions ??= {}));
-      t.promptEncoder = performance.now() - start;
-      const rowSize = N * P;
-      if (embeds.data.length !== missing.length * rowSize)
-        throw new Sam3ClipError('E_MODEL_SHAPE', `text_projection returned ${embeds.dims.join('×')}, expected ${missing.length}×${N}×${P}`, {
-          field: 'prompt_embeds',
-        });
-      missing.forEach((key, b) => {
-        const row = embeds.data.slice(b * rowSize, (b + 1) * rowSize);
-        this.prompts.set(key, row);
-        keys.forEach((k, i) => {
-          if (k === key) rows[i] = row;
-        });
-      });
-    }
-    const data = new Float32Array(prompts.length * N * P);
-    rows.forEach((row, i) => data.set(row!, i * N * P));
-    return { dims: [prompts.length, N, P], data };
-  }
-
   /**
    * Segments every prompt in one image. All prompts (and negative prompts) go through the text
    * tower, projection and decoder as one batch; results come back in prompt order.
@@ -327,11 +299,25 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     const features: EmbeddingFeatures = embedding.getFeatures();
     throwIfAborted(signal);
 
-    const call: PromptCall = { all: [...positives, ...opts.negative], positiveCount: positives.length, embedding, opts, tokenizer, t };
-    const masks =
-      backend.kind === 'device'
-        ? await this.segmentOnDevice(backend, features, call)
-        : await this.segmentOnHost(backend, features as ImageFeatures, call);
+    const call: PromptCall = {
+      all: [...positives, ...opts.negative],
+      positiveCount: positives.length,
+      embedding,
+      features,
+      opts,
+      tokenizer,
+      promptCache: this.prompts,
+      maskBudgetMiB: this.options.maskBudgetMiB,
+      t,
+    };
+    const family = this.family!;
+    let outcomes;
+    if (backend.kind === 'device') {
+      if (!family.segmentOnDevice) throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', `The ${backend.name} backend does not run the ${pkg.manifest.family} family`);
+      outcomes = await family.segmentOnDevice(backend, call);
+    } else {
+      outcomes = await family.segmentOnHost(backend, call);
+    }
     throwIfAborted(signal);
     const mark = performance.now();
 
@@ -340,18 +326,16 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     if (!(image instanceof ImageEmbedding) && this.options.cache.images === 0) embedding.dispose();
 
     const results = await mapLimited(positives, POSTPROCESS_CONCURRENCY, async (p, i): Promise<SegmentResult> => {
-      const { iou, choice, mask } = masks[i]!;
+      const { instances, mask, ...rest } = outcomes[i]!;
       const { area, bbox } = await maskStats(mask);
-      return {
-        prompt: p,
-        mask,
-        score: iou[choice.index]!,
-        passedThreshold: choice.passed,
-        candidateIndex: choice.index,
-        candidates: iou.map((v) => ({ iou: v })),
-        bbox,
-        area,
-      };
+      const described: SegmentInstance[] = [];
+      for (const inst of instances) {
+        // The tracker families' one instance is the result's own mask: its stats are the same.
+        const stats = inst.mask === mask ? { area, bbox } : await maskStats(inst.mask);
+        const box: Box = inst.box ?? [stats.bbox[0], stats.bbox[1], stats.bbox[0] + stats.bbox[2], stats.bbox[1] + stats.bbox[3]];
+        described.push({ mask: inst.mask, score: inst.score, box, bbox: stats.bbox, area: stats.area });
+      }
+      return { prompt: p, mask, ...rest, bbox, area, instances: described };
     });
     const end = performance.now();
     t.postprocess = (t.postprocess ?? 0) + (end - mark);
@@ -359,113 +343,11 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     return results;
   }
 
-  /**
-   * Host path: cached prompt embeddings, the decoder, then selection and post-processing here.
-   * Returns the positive prompts' masks with the passing negatives already removed.
-   */
-  private async segmentOnHost(backend: HostBackend, features: ImageFeatures, call: PromptCall): Promise<PromptMask[]> {
-    const { all, positiveCount, embedding, opts, tokenizer, t } = call;
-    const pkg = this.pkg!;
-    const promptEmbeds = await this.promptEmbeddings(all, tokenizer, backend, t);
-    throwIfAborted(opts.signal);
-    let mark = performance.now();
-    const decoded = await backend.decode(features, promptEmbeds, (t.sessions ??= {}));
-    t.decoder = performance.now() - mark;
-    throwIfAborted(opts.signal);
-    mark = performance.now();
-
-    const K = pkg.manifest.mask.candidates;
-    const m = pkg.manifest.mask.size;
-    const expected = [all.length, K, m, m];
-    if (decoded.masks.data.length !== all.length * K * m * m || decoded.iouScores.data.length !== all.length * K)
-      throw new Sam3ClipError('E_MODEL_SHAPE', `mask_decoder returned masks ${decoded.masks.dims.join('×')}, expected ${expected.join('×')}`, {
-        field: 'masks',
-      });
-
-    const geometry = {
-      numMasks: 1,
-      lowresSize: m,
-      inputSize: pkg.manifest.image.size,
-      resizedHw: embedding.resizedHw,
-      originalHw: [embedding.height, embedding.width] as [number, number],
-    };
-    const k = opts.smoothness;
-    // One mask at a time, so a call holds its results plus two working masks, never every
-    // prompt's intermediates at once; negatives first, folded into one mask as they come.
-    const finish = async (b: number): Promise<PromptMask> => {
-      const iou = Array.from(decoded.iouScores.data.subarray(b * K, (b + 1) * K));
-      const choice = selectCandidate(iou, opts.threshold);
-      const offset = (b * K + choice.index) * m * m;
-      const [mask] = await postprocessMasks(decoded.masks.data.subarray(offset, offset + m * m), geometry);
-      const smoothed = k > 1 ? await morphology(mask!, { op: 'close', k }) : mask!;
-      return { iou, choice, mask: smoothed };
-    };
-    let negative: Mask | undefined;
-    const batch = all.map((_, b) => b);
-    await mapLimited(batch.slice(positiveCount), POSTPROCESS_CONCURRENCY, async (b) => {
-      const n = await finish(b);
-      if (!n.choice.passed) return;
-      if (negative) unionMask(negative, n.mask);
-      else negative = n.mask;
-    });
-    const masks = await mapLimited(batch.slice(0, positiveCount), POSTPROCESS_CONCURRENCY, async (b) => {
-      const p = await finish(b);
-      if (negative) subtractMask(p.mask, negative);
-      return p;
-    });
-    t.postprocess = performance.now() - mark;
-    return masks;
-  }
-
-  /**
-   * Device path: the text tower, projection, decoder, selection, post-processing and smoothing
-   * run as one chain on the GPU. Prompt embeddings are not cached here: they never leave the device.
-   */
-  private async segmentOnDevice(backend: DeviceBackend, features: EmbeddingFeatures, call: PromptCall): Promise<PromptMask[]> {
-    const { all, positiveCount, embedding, opts, tokenizer, t } = call;
-    if (!isDeviceFeatures(features)) throw new Sam3ClipError('E_INVALID_OPTION', 'This ImageEmbedding was made by another backend', { field: 'image' });
-    let mark = performance.now();
-    const tokens = await tokenizer.encodeBatch(all);
-    t.tokenize = performance.now() - mark;
-    t.cachedPrompts = 0;
-    mark = performance.now();
-    const sessions = (t.sessions ??= {});
-    const out = await backend.segmentOnDevice(
-      features,
-      tokens,
-      {
-        threshold: opts.threshold,
-        smoothness: opts.smoothness,
-        resizedHw: embedding.resizedHw,
-        originalHw: [embedding.height, embedding.width],
-      },
-      sessions,
-    );
-    const elapsed = performance.now() - mark;
-    t.promptEncoder = (sessions.text_encoder ?? 0) + (sessions.text_projection ?? 0);
-    t.decoder = sessions.mask_decoder ?? 0;
-    t.postprocess = Math.max(0, elapsed - t.promptEncoder - t.decoder);
-    const K = this.pkg!.manifest.mask.candidates;
-    const masks = all.map((_, b) => ({
-      iou: Array.from(out.iou.subarray(b * K, (b + 1) * K)),
-      choice: { index: out.index[b]!, passed: out.passed[b] === 1 },
-      mask: {
-        width: embedding.width,
-        height: embedding.height,
-        data: out.masks[b]!,
-      },
-    }));
-    const negatives = masks.slice(positiveCount).filter((n) => n.choice.passed);
-    const positives = masks.slice(0, positiveCount);
-    for (const p of positives) for (const n of negatives) subtractMask(p.mask, n.mask);
-    return positives;
-  }
-
   /** Run counts and cache sizes (a cached image shows no new image_encoder run). */
   stats(): SegmenterStats {
     return {
       backend: this.backend?.name ?? 'cpu',
-      runs: this.backend?.stats() ?? (Object.fromEntries(GRAPH_NAMES.map((g) => [g, { runs: 0, ms: 0 }])) as SegmenterStats['runs']),
+      runs: this.backend?.stats() ?? (Object.fromEntries(ALL_GRAPH_NAMES.map((g) => [g, { runs: 0, ms: 0 }])) as SegmenterStats['runs']),
       cache: { images: this.images.size, prompts: this.prompts.size },
     };
   }

@@ -7,15 +7,15 @@ export interface FloatTensor {
   data: Float32Array;
 }
 
-/** The encoder's outputs for one image: image_embeddings and, for SAM2/SAM3, the high-res features. */
-export type ImageFeatures = Record<string, FloatTensor>;
-
-export interface DecoderOutput {
-  /** Low-res logits [B, K, m, m]. */
-  masks: FloatTensor;
-  /** Predicted IoU [B, K]. */
-  iouScores: FloatTensor;
+/** A tensor fed to a graph on a host backend. */
+export interface HostTensor {
+  type: 'float32' | 'int64';
+  dims: number[];
+  data: Float32Array | BigInt64Array;
 }
+
+/** The encoder's outputs for one image, by output name (the family's contract says which). */
+export type ImageFeatures = Record<string, FloatTensor>;
 
 export interface LoadProgress {
   stage: 'manifest' | 'tokenizer' | GraphName | 'ready';
@@ -36,23 +36,23 @@ export type SessionTimes = Partial<Record<GraphName, number>>;
 /** What every backend does for the segmenter. */
 interface BackendBase {
   readonly name: 'cpu' | 'tensorrt';
-  /** Loads the four graphs; reports each as it is ready. */
+  /** Loads the package family's graphs; reports each as it is ready. */
   load(onProgress: (graph: GraphName) => void): Promise<void>;
+  /** Runs per graph (graphs the family lacks show zero). */
   stats(): Record<GraphName, GraphStats>;
   dispose(): Promise<void>;
 }
 
 /**
- * A backend whose tensors live in host memory (ONNX Runtime on the CPU): the segmenter
- * normalizes, caches prompt embeddings and post-processes around its three calls.
+ * A backend whose tensors live in host memory (ONNX Runtime on the CPU): it runs graphs, and the
+ * model family (lib/families/) normalizes, caches, feeds and post-processes around those runs.
  */
 export interface HostBackend extends BackendBase {
   readonly kind: 'host';
-  /** pixel_values [1,3,S,S] → features. May take ownership of the buffer. */
+  /** pixel_values [1,3,S,S] → every output of image_encoder. May take ownership of the buffer. */
   encodeImage(pixelValues: Float32Array, times?: SessionTimes): Promise<ImageFeatures>;
-  /** Token batch → prompt_embeds [B, N, P] (text tower + projection). */
-  encodePrompts(tokens: TokenBatch, times?: SessionTimes): Promise<FloatTensor>;
-  decode(features: ImageFeatures, promptEmbeds: FloatTensor, times?: SessionTimes): Promise<DecoderOutput>;
+  /** One run of a loaded graph: float32 outputs by name. */
+  run(graph: GraphName, feeds: Record<string, HostTensor>, times?: SessionTimes): Promise<Record<string, FloatTensor>>;
 }
 
 /** Image features held in device memory; released with the embedding that owns them. */

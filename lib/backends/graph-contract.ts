@@ -1,11 +1,46 @@
 import { Sam3ClipError } from '../errors.js';
-import type { GraphName, ModelManifest } from '../model/manifest-types.js';
+import { isConceptManifest, type ConceptManifest, type GraphName, type ModelManifest, type TrackerManifest } from '../model/manifest-types.js';
 import type { GraphMetadata } from './cpu/worker-protocol.js';
 
 type Dim = number | string | null;
 
+type GraphIo = { inputs: Record<string, Dim[]>; outputs: Record<string, Dim[]> };
+
 /** The I/O each graph must have, from the manifest: a string or null is a free (dynamic) axis. */
-export function expectedIo(graph: GraphName, m: ModelManifest): { inputs: Record<string, Dim[]>; outputs: Record<string, Dim[]> } {
+export function expectedIo(graph: GraphName, m: ModelManifest): GraphIo {
+  return isConceptManifest(m) ? conceptIo(graph, m) : trackerIo(graph, m);
+}
+
+/** sam3-concept: image encoder → three FPN levels; text encoder → per-token features; detector. */
+function conceptIo(graph: GraphName, m: ConceptManifest): GraphIo {
+  const S = m.image.size;
+  const [h, w] = m.dims.embeddingSize;
+  const C = m.dims.embeddingChannels;
+  const L = m.tokenizer.contextLength;
+  const Q = m.dims.queries;
+  const fpn: Record<string, Dim[]> = { fpn_feats_0: [1, C, 4 * h, 4 * w], fpn_feats_1: [1, C, 2 * h, 2 * w], fpn_feats_2: [1, C, h, w] };
+  const tokens = { input_ids: [null, L], attention_mask: [null, L] };
+  switch (graph) {
+    case 'image_encoder':
+      return { inputs: { pixel_values: [1, 3, S, S] }, outputs: fpn };
+    case 'text_encoder':
+      return { inputs: tokens, outputs: { text_features: [null, L, m.dims.textFeatures] } };
+    case 'detector':
+      return {
+        inputs: { ...fpn, text_features: [null, L, m.dims.textFeatures], attention_mask: [null, L] },
+        outputs: {
+          pred_logits: [null, Q],
+          pred_boxes: [null, Q, 4],
+          pred_masks: [null, Q, m.mask.size, m.mask.size],
+          presence_logits: [null, 1],
+        },
+      };
+    default:
+      throw new Error(`graph ${graph} is not part of the sam3-concept family`);
+  }
+}
+
+function trackerIo(graph: GraphName, m: TrackerManifest): GraphIo {
   const S = m.image.size;
   const [h, w] = m.dims.embeddingSize;
   const C = m.dims.embeddingChannels;
@@ -34,6 +69,8 @@ export function expectedIo(graph: GraphName, m: ModelManifest): { inputs: Record
         inputs: { image_embeddings: [1, C, h, w], ...highRes, prompt_embeds: [null, null, P] },
         outputs: { masks: [null, K, m.mask.size, m.mask.size], iou_scores: [null, K] },
       };
+    default:
+      throw new Error(`graph ${graph} is not part of the ${m.family} family`);
   }
 }
 

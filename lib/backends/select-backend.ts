@@ -3,6 +3,7 @@ import { Sam3ClipError } from '../errors.js';
 import { engineFolder } from '../engines/engine-location.js';
 import { buildEnginesCommand, checkEngineMetadata, readEngineMetadata, type EngineMetadata } from '../engines/engine-metadata.js';
 import type { ModelPackage } from '../model/manifest.js';
+import { isConceptManifest } from '../model/manifest-types.js';
 import { capabilities } from '../native.js';
 import type { ResolvedSegmenterOptions } from '../options.js';
 import type { Backend } from './backend.js';
@@ -31,6 +32,13 @@ export async function selectBackend(options: ResolvedSegmenterOptions, pkg: Mode
     create: () => new CpuBackend(pkg, { threads: options.threads, workers: options.workers }),
   });
   if (options.backend === 'cpu') return cpu('requested with backend: "cpu"');
+  if (isConceptManifest(pkg.manifest)) {
+    // Engines build for the family's graphs, but the GPU pipeline that chains them runs the tracker families only.
+    const why = `the TensorRT pipeline does not run the sam3-concept family yet`;
+    if (options.backend === 'tensorrt')
+      throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', `backend "tensorrt" is unavailable: ${why}; use backend "cpu"`, { field: 'backend' });
+    return cpu(`auto: ${why}; using ONNX Runtime on the CPU`);
+  }
 
   const caps = capabilities();
   const gpu = caps.cuda?.devices.find((d) => d.index === options.device);

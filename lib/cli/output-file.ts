@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Sam3ClipError } from '../errors.js';
 import type { CliIo } from './run-cli.js';
@@ -32,5 +32,15 @@ export async function writeOutput(io: CliIo, file: string, data: Buffer | string
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
     throw outputError(file, REASONS[code] ?? (error as Error).message, error);
+  }
+}
+
+/** Makes a folder for several outputs (with its parents), before any model work. */
+export async function outputFolder(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    throw outputError(dir, REASONS[code] ?? (error as Error).message, error);
   }
 }

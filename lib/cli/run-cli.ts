@@ -10,6 +10,7 @@ import { buildEnginesCommand } from './build-engines-command.js';
 export const USAGE = `Usage:
   sam3clip segment <image> <prompt...> [--models dir] [--threshold 0.5] [--smoothness 3]
                    [--negative text]... [--out mask.png] [--overlay out.jpg] [--json]
+                   [--instances dir] [--max-instances 100]
                    [--backend auto|cpu|tensorrt] [--threads n] [--mask-budget-mib 2048]
   sam3clip info [--models dir] [--engines dir]
   sam3clip build-engines --models dir [--max-prompts 16] [--workspace-mib 4096]
@@ -20,6 +21,8 @@ export const USAGE = `Usage:
 
 The model package folder defaults to $SAM3CLIP_MODELS.
 Several prompts give one mask each; --out mask.png then writes mask-1.png, mask-2.png, ...
+--out writes each prompt's mask (on sam3-concept the union of its instances); --instances dir writes
+one PNG per instance, named <prompt number>-<prompt>-<instance number>.png (best first).
 Masks are PNG; the overlay is PNG, JPEG or WebP, chosen by its file extension.
 Exit status: 0 on success, 1 on an error (printed as "error E_CODE: message"; with --json also as
 {"error":{"code","message"}} on stdout), 2 on a usage error.`;
@@ -52,6 +55,8 @@ function parse(argv: string[]) {
       negative: { type: 'string', multiple: true },
       out: { type: 'string', short: 'o' },
       overlay: { type: 'string' },
+      instances: { type: 'string' },
+      'max-instances': { type: 'string' },
       json: { type: 'boolean' },
       backend: { type: 'string' },
       threads: { type: 'string' },

@@ -4,7 +4,7 @@ import { createSegmenter } from '../segmenter.js';
 import { maskToPng, renderOverlay, type OverlayFormat } from '../render.js';
 import { resultToJson } from '../result-json.js';
 import type { BackendChoice } from '../options.js';
-import { checkOutputFolder, writeOutput } from './output-file.js';
+import { checkOutputFolder, outputFolder, writeOutput } from './output-file.js';
 import { numberFlag, UsageError, type CliIo, type ParsedArgs } from './run-cli.js';
 
 /** mask.png for one prompt; mask-1.png, mask-2.png … for several. */
@@ -28,6 +28,12 @@ export function overlayFormat(file: string): OverlayFormat {
   return format;
 }
 
+/** DIR/<prompt number>-<prompt as a file name>-<instance number>.png, best instance first. */
+export function instanceFileName(dir: string, prompt: string, promptIndex: number, instanceIndex: number): string {
+  const slug = prompt.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48) || 'prompt';
+  return path.join(dir, `${promptIndex + 1}-${slug}-${instanceIndex + 1}.png`);
+}
+
 /** Masks are written as 1-bit-per-pixel PNGs only (lossless), so --out must say .png. */
 function checkMaskFileName(file: string): void {
   if (path.extname(file).toLowerCase() !== '.png')
@@ -44,6 +50,7 @@ export async function segmentCommand(positionals: string[], flags: ParsedArgs['v
   const threshold = numberFlag(flags.threshold, 'threshold');
   const smoothness = numberFlag(flags.smoothness, 'smoothness');
   const maskBudgetMiB = numberFlag(flags['mask-budget-mib'], 'mask-budget-mib');
+  const maxInstances = numberFlag(flags['max-instances'], 'max-instances');
   // Output names and folders are checked before the models load: a typo should not cost an encoder run.
   const outputs: string[] = [];
   if (flags.out) {
@@ -53,6 +60,7 @@ export async function segmentCommand(positionals: string[], flags: ParsedArgs['v
   const format = flags.overlay ? overlayFormat(flags.overlay) : undefined;
   if (flags.overlay) outputs.push(flags.overlay);
   await Promise.all(outputs.map(checkOutputFolder));
+  if (flags.instances) await outputFolder(flags.instances);
 
   const segmenter = await createSegmenter({
     ...(flags.models ? { models: flags.models } : {}),
@@ -65,6 +73,7 @@ export async function segmentCommand(positionals: string[], flags: ParsedArgs['v
     const results = await segmenter.segment(image, prompts, {
       ...(threshold !== undefined ? { threshold } : {}),
       ...(smoothness !== undefined ? { smoothness } : {}),
+      ...(maxInstances !== undefined ? { maxInstances } : {}),
       ...(flags.negative ? { negative: flags.negative } : {}),
     });
     const written: string[] = [];
@@ -75,8 +84,20 @@ export async function segmentCommand(positionals: string[], flags: ParsedArgs['v
         written.push(file);
       }
     }
+    if (flags.instances) {
+      for (const [i, r] of results.entries())
+        for (const [k, instance] of r.instances.entries()) {
+          const file = instanceFileName(flags.instances, r.prompt, i, k);
+          await writeOutput(io, file, await maskToPng(instance.mask));
+          written.push(file);
+        }
+    }
     if (flags.overlay && format) {
-      await writeOutput(io, flags.overlay, await renderOverlay(image, results, { format }));
+      // Each instance in its own colour where a prompt found several.
+      const drawn = results.flatMap((r) =>
+        r.instances.length > 1 ? r.instances.map((inst) => ({ prompt: r.prompt, mask: inst.mask, score: inst.score, bbox: inst.bbox, area: inst.area })) : [r],
+      );
+      await writeOutput(io, flags.overlay, await renderOverlay(image, drawn, { format }));
       written.push(flags.overlay);
     }
     if (flags.json) {
@@ -84,7 +105,7 @@ export async function segmentCommand(positionals: string[], flags: ParsedArgs['v
       io.out(`${JSON.stringify({ backend: segmenter.backendInfo, results: json, files: written })}\n`);
     } else {
       for (const r of results) {
-        const found = r.passedThreshold ? 'found' : 'below threshold';
+        const found = r.passedThreshold ? `found${r.instances.length > 1 ? ` ${r.instances.length} instances` : ''}` : 'below threshold';
         io.out(`${r.prompt}: ${found}, score ${r.score.toFixed(3)}, area ${r.area} px, bbox [${r.bbox.join(', ')}]\n`);
       }
       for (const file of written) io.out(`wrote ${file}\n`);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { Sam3ClipError, type ErrorCode } from '../errors.js';
 import { loadModelPackage } from '../model/manifest.js';
-import { GRAPH_NAMES, type GraphName, type ModelManifest, type Precision } from '../model/manifest-types.js';
+import { graphNames, isConceptManifest, type GraphName, type ModelManifest, type PackageFile, type Precision } from '../model/manifest-types.js';
 import { enginesRoot, engineFolderName } from './engine-location.js';
 import {
   ENGINE_METADATA_FILE,
@@ -101,7 +101,7 @@ async function runBuilder(args: string[], onEvent: (e: BuilderEvent) => void): P
 }
 
 /** Optimization-profile shapes of each graph's inputs: the prompt batch ranges over 1..maxPrompts. */
-export function graphProfiles(m: ModelManifest, maxPrompts: number): Record<GraphName, Record<string, ShapeRange>> {
+export function graphProfiles(m: ModelManifest, maxPrompts: number): Partial<Record<GraphName, Record<string, ShapeRange>>> {
   const fixed = (dims: number[]): ShapeRange => ({ min: dims, opt: dims, max: dims });
   const batched = (rest: number[]): ShapeRange => ({
     min: [1, ...rest],
@@ -111,17 +111,27 @@ export function graphProfiles(m: ModelManifest, maxPrompts: number): Record<Grap
   const { size: S } = m.image;
   const [h, w] = m.dims.embeddingSize;
   const L = m.tokenizer.contextLength;
-  const image: Record<string, ShapeRange> = { image_embeddings: fixed([1, m.dims.embeddingChannels, h, w]) };
+  const C = m.dims.embeddingChannels;
+  const tokens = {
+    input_ids: batched([L]),
+    ...(m.tokenizer.attentionMask ? { attention_mask: batched([L]) } : {}),
+  };
+  if (isConceptManifest(m)) {
+    const fpn = { fpn_feats_0: fixed([1, C, 4 * h, 4 * w]), fpn_feats_1: fixed([1, C, 2 * h, 2 * w]), fpn_feats_2: fixed([1, C, h, w]) };
+    return {
+      image_encoder: { pixel_values: fixed([1, 3, S, S]) },
+      text_encoder: tokens,
+      detector: { ...fpn, text_features: batched([L, m.dims.textFeatures]), attention_mask: batched([L]) },
+    };
+  }
+  const image: Record<string, ShapeRange> = { image_embeddings: fixed([1, C, h, w]) };
   if (m.dims.highResFeatures) {
     image.high_res_feats_0 = fixed([1, 32, 4 * h, 4 * w]);
     image.high_res_feats_1 = fixed([1, 64, 2 * h, 2 * w]);
   }
   return {
     image_encoder: { pixel_values: fixed([1, 3, S, S]) },
-    text_encoder: {
-      input_ids: batched([L]),
-      ...(m.tokenizer.attentionMask ? { attention_mask: batched([L]) } : {}),
-    },
+    text_encoder: tokens,
     text_projection: { text_embeds: batched([m.dims.textEmbedding]) },
     mask_decoder: { ...image, prompt_embeds: batched([m.dims.promptTokens, m.dims.promptEmbedding]) },
   };
@@ -173,8 +183,10 @@ export async function buildEngines(options: BuildEnginesOptions): Promise<BuildE
 
   const profiles = graphProfiles(m, maxPrompts);
   const engines = {} as Record<GraphName, EngineFileInfo>;
+  const graphs = graphNames(m);
+  const sources = m.files as Partial<Record<GraphName, PackageFile>>;
   try {
-    for (const [i, graph] of GRAPH_NAMES.entries()) {
+    for (const [i, graph] of graphs.entries()) {
       const file = `${graph}.engine`;
       const args = [
         '--onnx', pkg.paths[graph],
@@ -184,17 +196,17 @@ export async function buildEngines(options: BuildEnginesOptions): Promise<BuildE
         '--precision', precision,
         '--graph-precision', m.precision,
         ...(options.versionCompatible ? ['--version-compatible'] : []),
-        ...Object.entries(profiles[graph]).flatMap(([name, r]) => ['--shape', `${name}:${[r.min, r.opt, r.max].map((d) => d.join('x')).join(',')}`]),
+        ...Object.entries(profiles[graph]!).flatMap(([name, r]) => ['--shape', `${name}:${[r.min, r.opt, r.max].map((d) => d.join('x')).join(',')}`]),
       ];
       const report = (phase: string, fraction?: number) =>
-        options.onProgress?.({ graph, index: i + 1, total: GRAPH_NAMES.length, phase, ...(fraction === undefined ? {} : { fraction }) });
+        options.onProgress?.({ graph, index: i + 1, total: graphs.length, phase, ...(fraction === undefined ? {} : { fraction }) });
       report('parsing');
       await runBuilder(args, (e) => {
         if (e.event === 'progress' && e.steps > 0 && e.step >= 0) report(e.phase, e.step / e.steps);
       });
       report('done', 1);
       const bytes = (await stat(path.join(staging, file))).size;
-      engines[graph] = { path: file, bytes, sourceSha256: m.files[graph].sha256, profiles: profiles[graph] };
+      engines[graph] = { path: file, bytes, sourceSha256: sources[graph]!.sha256, profiles: profiles[graph]! };
     }
     const metadata: EngineMetadata = {
       format: ENGINE_METADATA_FORMAT,

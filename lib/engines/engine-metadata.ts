@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Sam3ClipError } from '../errors.js';
 import type { ModelPackage } from '../model/manifest.js';
-import { GRAPH_NAMES, type GraphName, type Precision } from '../model/manifest-types.js';
+import { graphNames, type GraphName, type PackageFile, type Precision } from '../model/manifest-types.js';
 
 export const ENGINE_METADATA_FORMAT = 'sam3clip-engines';
 export const ENGINE_METADATA_VERSION = 1;
@@ -39,7 +39,8 @@ export interface EngineMetadata {
   precision: Precision;
   maxPrompts: number;
   builtAt: string;
-  engines: Record<GraphName, EngineFileInfo>;
+  /** One engine per graph of the package's family. */
+  engines: Partial<Record<GraphName, EngineFileInfo>>;
 }
 
 /** The command that builds (or rebuilds) the engines of a package. */
@@ -85,8 +86,8 @@ export async function readEngineMetadata(dir: string, modelsDir: string): Promis
     (meta.precision === 'fp16' || meta.precision === 'fp32') &&
     Number.isInteger(meta.maxPrompts) && (meta.maxPrompts as number) >= 1 &&
     isObject(engines) &&
-    GRAPH_NAMES.every((g) => {
-      const e = engines[g];
+    isObject(engines.image_encoder) &&
+    Object.values(engines).every((e) => {
       return isObject(e) && typeof e.path === 'string' && typeof e.sourceSha256 === 'string' && !path.isAbsolute(e.path) && !e.path.includes('..');
     });
   if (!ok) throw mismatch(dir, `have an incomplete ${ENGINE_METADATA_FILE}`, modelsDir);
@@ -109,9 +110,13 @@ export function checkEngineMetadata(meta: EngineMetadata, dir: string, pkg: Mode
   const problems: string[] = [];
   const manifest = pkg.manifest;
   if (meta.package.name !== manifest.name) problems.push(`were built for package "${meta.package.name}", not "${manifest.name}"`);
-  for (const g of GRAPH_NAMES) {
-    if (meta.engines[g].sourceSha256 !== manifest.files[g].sha256)
-      problems.push(`${g} was built from another ${manifest.files[g].path} (source SHA-256 ${meta.engines[g].sourceSha256.slice(0, 12)}…, package has ${manifest.files[g].sha256.slice(0, 12)}…)`);
+  const files = manifest.files as Partial<Record<GraphName, PackageFile>>;
+  for (const g of graphNames(manifest)) {
+    const engine = meta.engines[g];
+    const source = files[g]!;
+    if (!engine) problems.push(`have no engine for ${g}`);
+    else if (engine.sourceSha256 !== source.sha256)
+      problems.push(`${g} was built from another ${source.path} (source SHA-256 ${engine.sourceSha256.slice(0, 12)}…, package has ${source.sha256.slice(0, 12)}…)`);
   }
   if (runtime) {
     const built = majorMinor(meta.tensorrt.version), running = majorMinor(runtime.tensorrtVersion);

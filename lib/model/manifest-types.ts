@@ -1,14 +1,21 @@
 /**
  * The model package contract (docs/model-package.md). One folder, read by every backend:
- * manifest.json, four ONNX graphs and a Hugging Face tokenizer.json.
+ * manifest.json, the ONNX graphs of its family and a Hugging Face tokenizer.json.
+ *   - the tracker families (sam3, sam2, sam, fixture): a text tower, the projection MLP and a SAM mask
+ *     decoder — four graphs;
+ *   - sam3-concept (SAM3's own text path): image encoder, text encoder, detector — three graphs.
  */
 export const MANIFEST_FORMAT = 'sam3clip-model-package';
 export const MANIFEST_FORMAT_VERSION = 1;
 
 export type ResizeMode = 'stretch' | 'longest-side';
-export type ModelFamily = 'sam3' | 'sam2' | 'sam' | 'fixture';
+export type TrackerFamily = 'sam3' | 'sam2' | 'sam' | 'fixture';
+export type ModelFamily = TrackerFamily | 'sam3-concept';
+export const MODEL_FAMILIES: readonly ModelFamily[] = ['sam3', 'sam2', 'sam', 'fixture', 'sam3-concept'];
 export type Precision = 'fp32' | 'fp16';
-export type GraphName = 'image_encoder' | 'text_encoder' | 'text_projection' | 'mask_decoder';
+export type TrackerGraphName = 'image_encoder' | 'text_encoder' | 'text_projection' | 'mask_decoder';
+export type ConceptGraphName = 'image_encoder' | 'text_encoder' | 'detector';
+export type GraphName = TrackerGraphName | ConceptGraphName;
 export type PackageFileName = GraphName | 'tokenizer';
 
 export interface PackageFile {
@@ -18,12 +25,12 @@ export interface PackageFile {
   sha256: string;
 }
 
-export interface ModelManifest {
+/** What every family's manifest holds. */
+interface ManifestBase {
   format: typeof MANIFEST_FORMAT;
   formatVersion: typeof MANIFEST_FORMAT_VERSION;
   /** Package name: engines are stored under engines/<name>/. [a-z0-9._-]+ */
   name: string;
-  family: ModelFamily;
   precision: Precision;
   image: {
     /** Encoder input side S: pixel_values is [1,3,S,S]. */
@@ -41,6 +48,11 @@ export interface ModelManifest {
     /** Whether text_encoder takes an attention_mask input. */
     attentionMask: boolean;
   };
+}
+
+/** The design card's path: text tower → projection MLP → a SAM mask decoder (3 candidates + IoU). */
+export interface TrackerManifest extends ManifestBase {
+  family: TrackerFamily;
   dims: {
     /** C of image_embeddings [1,C,h,w] (256 for every SAM). */
     embeddingChannels: number;
@@ -61,7 +73,35 @@ export interface ModelManifest {
     /** K: candidate masks per prompt (3). */
     candidates: number;
   };
-  files: Record<PackageFileName, PackageFile>;
+  files: Record<TrackerGraphName | 'tokenizer', PackageFile>;
+}
+
+/** SAM3's concept segmentation (transformers Sam3Model): every instance of the prompt, scored. */
+export interface ConceptManifest extends ManifestBase {
+  family: 'sam3-concept';
+  dims: {
+    /** C of the FPN levels fpn_feats_0/1/2 [1,C,4h,4w] / [1,C,2h,2w] / [1,C,h,w] (256). */
+    embeddingChannels: number;
+    /** [h, w] of the coarsest level the detector reads (72×72 at S = 1008). */
+    embeddingSize: [number, number];
+    /** Width of text_features [B,L,T] (256). */
+    textFeatures: number;
+    /** Q: detector queries, each a candidate instance (200). */
+    queries: number;
+  };
+  mask: {
+    /** m: pred_masks is [B,Q,m,m]. */
+    size: number;
+  };
+  /** Defaults of the post-processing: instance score and mask probability. */
+  thresholds: { score: number; mask: number };
+  files: Record<ConceptGraphName | 'tokenizer', PackageFile>;
+}
+
+export type ModelManifest = TrackerManifest | ConceptManifest;
+
+export function isConceptManifest(m: ModelManifest): m is ConceptManifest {
+  return m.family === 'sam3-concept';
 }
 
 /** The ONNX I/O names of each graph, fixed by the contract. */
@@ -80,4 +120,13 @@ export const GRAPH_IO = {
   },
 } as const;
 
-export const GRAPH_NAMES: readonly GraphName[] = ['image_encoder', 'text_encoder', 'text_projection', 'mask_decoder'];
+/** The tracker families' graphs, in load order. */
+export const GRAPH_NAMES: readonly TrackerGraphName[] = ['image_encoder', 'text_encoder', 'text_projection', 'mask_decoder'];
+export const CONCEPT_GRAPH_NAMES: readonly ConceptGraphName[] = ['image_encoder', 'text_encoder', 'detector'];
+/** Every graph a package of any family may hold. */
+export const ALL_GRAPH_NAMES: readonly GraphName[] = [...GRAPH_NAMES, 'detector'];
+
+/** The graphs of this manifest's family, in load order. */
+export function graphNames(m: ModelManifest): readonly GraphName[] {
+  return isConceptManifest(m) ? CONCEPT_GRAPH_NAMES : GRAPH_NAMES;
+}

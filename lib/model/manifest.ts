@@ -4,11 +4,15 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Sam3ClipError } from '../errors.js';
 import {
-  GRAPH_NAMES,
+  graphNames,
   MANIFEST_FORMAT,
   MANIFEST_FORMAT_VERSION,
+  MODEL_FAMILIES,
+  type ConceptManifest,
   type ModelManifest,
+  type PackageFile,
   type PackageFileName,
+  type TrackerManifest,
 } from './manifest-types.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -20,7 +24,10 @@ export interface ModelPackage {
   paths: Record<PackageFileName, string>;
 }
 
-const FILE_KEYS: readonly PackageFileName[] = [...GRAPH_NAMES, 'tokenizer'];
+/** The files a manifest lists: its family's graphs and the tokenizer. */
+export function fileKeys(m: ModelManifest): readonly PackageFileName[] {
+  return [...graphNames(m), 'tokenizer'];
+}
 
 function manifestError(dir: string, field: string, message: string): Sam3ClipError {
   return new Sam3ClipError('E_MODEL_MANIFEST', `${path.join(dir, MANIFEST_FILE)}: ${field}: ${message}`, {
@@ -50,6 +57,13 @@ export function validateManifest(value: unknown, dir: string): ModelManifest {
     return v as [number, number, number];
   };
 
+  const unit = (v: unknown, field: string): number =>
+    typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1 ? v : fail(field, 'must be a number from 0 to 1');
+  const hw = (v: unknown, field: string): [number, number] => {
+    if (!Array.isArray(v) || v.length !== 2) return fail(field, 'must be [h, w]');
+    return [int(v[0], `${field}[0]`, 1, 4096), int(v[1], `${field}[1]`, 1, 4096)];
+  };
+
   const m = obj(value, '(root)');
   if (m.format !== MANIFEST_FORMAT) fail('format', `must be "${MANIFEST_FORMAT}"`);
   if (m.formatVersion !== MANIFEST_FORMAT_VERSION)
@@ -61,13 +75,11 @@ export function validateManifest(value: unknown, dir: string): ModelManifest {
   const dims = obj(m.dims, 'dims');
   const mask = obj(m.mask, 'mask');
   const files = obj(m.files, 'files');
-  const embeddingSize = dims.embeddingSize;
-  if (!Array.isArray(embeddingSize) || embeddingSize.length !== 2) fail('dims.embeddingSize', 'must be [h, w]');
-  const manifest: ModelManifest = {
-    format: MANIFEST_FORMAT,
-    formatVersion: MANIFEST_FORMAT_VERSION,
+  const family = oneOf(m.family, 'family', MODEL_FAMILIES);
+  const base = {
+    format: MANIFEST_FORMAT as typeof MANIFEST_FORMAT,
+    formatVersion: MANIFEST_FORMAT_VERSION as typeof MANIFEST_FORMAT_VERSION,
     name: m.name as string,
-    family: oneOf(m.family, 'family', ['sam3', 'sam2', 'sam', 'fixture'] as const),
     precision: oneOf(m.precision, 'precision', ['fp32', 'fp16'] as const),
     image: {
       size: int(image.size, 'image.size', 8, 8192),
@@ -81,31 +93,52 @@ export function validateManifest(value: unknown, dir: string): ModelManifest {
       lowercase: bool(tokenizer.lowercase, 'tokenizer.lowercase'),
       attentionMask: bool(tokenizer.attentionMask, 'tokenizer.attentionMask'),
     },
-    dims: {
-      embeddingChannels: int(dims.embeddingChannels, 'dims.embeddingChannels'),
-      embeddingSize: [
-        int((embeddingSize as unknown[])[0], 'dims.embeddingSize[0]', 1, 4096),
-        int((embeddingSize as unknown[])[1], 'dims.embeddingSize[1]', 1, 4096),
-      ],
-      highResFeatures: bool(dims.highResFeatures, 'dims.highResFeatures'),
-      textEmbedding: int(dims.textEmbedding, 'dims.textEmbedding'),
-      promptEmbedding: int(dims.promptEmbedding, 'dims.promptEmbedding'),
-      promptTokens: int(dims.promptTokens, 'dims.promptTokens', 1, 64),
-    },
-    mask: {
-      size: int(mask.size, 'mask.size', 1, 8192),
-      candidates: int(mask.candidates, 'mask.candidates', 1, 16),
-    },
-    files: {} as ModelManifest['files'],
   };
-  for (const key of FILE_KEYS) {
+  let manifest: ModelManifest;
+  if (family === 'sam3-concept') {
+    const thresholds = obj(m.thresholds, 'thresholds');
+    if (!base.tokenizer.attentionMask) fail('tokenizer.attentionMask', 'must be true: the detector reads the prompt mask');
+    manifest = {
+      ...base,
+      family,
+      dims: {
+        embeddingChannels: int(dims.embeddingChannels, 'dims.embeddingChannels'),
+        embeddingSize: hw(dims.embeddingSize, 'dims.embeddingSize'),
+        textFeatures: int(dims.textFeatures, 'dims.textFeatures'),
+        queries: int(dims.queries, 'dims.queries', 1, 10_000),
+      },
+      mask: { size: int(mask.size, 'mask.size', 1, 8192) },
+      thresholds: { score: unit(thresholds.score, 'thresholds.score'), mask: unit(thresholds.mask, 'thresholds.mask') },
+      files: {} as ConceptManifest['files'],
+    } satisfies ConceptManifest;
+  } else {
+    manifest = {
+      ...base,
+      family,
+      dims: {
+        embeddingChannels: int(dims.embeddingChannels, 'dims.embeddingChannels'),
+        embeddingSize: hw(dims.embeddingSize, 'dims.embeddingSize'),
+        highResFeatures: bool(dims.highResFeatures, 'dims.highResFeatures'),
+        textEmbedding: int(dims.textEmbedding, 'dims.textEmbedding'),
+        promptEmbedding: int(dims.promptEmbedding, 'dims.promptEmbedding'),
+        promptTokens: int(dims.promptTokens, 'dims.promptTokens', 1, 64),
+      },
+      mask: {
+        size: int(mask.size, 'mask.size', 1, 8192),
+        candidates: int(mask.candidates, 'mask.candidates', 1, 16),
+      },
+      files: {} as TrackerManifest['files'],
+    } satisfies TrackerManifest;
+  }
+  const listed = manifest.files as Record<PackageFileName, PackageFile>;
+  for (const key of fileKeys(manifest)) {
     const entry = obj(files[key], `files.${key}`);
     const rel = entry.path;
     if (typeof rel !== 'string' || rel === '' || path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..'))
       fail(`files.${key}.path`, 'must be a relative path inside the package');
     if (typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256))
       fail(`files.${key}.sha256`, 'must be 64 lowercase hex digits');
-    manifest.files[key] = { path: rel as string, sha256: entry.sha256 as string };
+    listed[key] = { path: rel as string, sha256: entry.sha256 as string };
   }
   return manifest;
 }
@@ -149,9 +182,10 @@ export async function loadModelPackage(dir: string, options: LoadPackageOptions 
   }
   const manifest = validateManifest(json, root);
   const paths = {} as Record<PackageFileName, string>;
+  const listed = manifest.files as Partial<Record<PackageFileName, PackageFile>>;
   await Promise.all(
-    FILE_KEYS.map(async (key) => {
-      const file = path.join(root, manifest.files[key].path);
+    fileKeys(manifest).map(async (key) => {
+      const file = path.join(root, listed[key]!.path);
       paths[key] = file;
       try {
         const info = await stat(file);
@@ -165,7 +199,7 @@ export async function loadModelPackage(dir: string, options: LoadPackageOptions 
       }
       if (options.verifyHashes !== false) {
         const actual = await sha256File(file);
-        if (actual !== manifest.files[key].sha256)
+        if (actual !== listed[key]!.sha256)
           throw new Sam3ClipError(
             'E_MODEL_FILE',
             `Model file ${file} does not match files.${key}.sha256 in the manifest (corrupt or replaced file)`,

@@ -116,10 +116,16 @@ async function segment(ctx: ServerContext, req: IncomingMessage, res: ServerResp
   const { prompts, negative } = parsePrompts(form.fields.get('prompt') ?? [], form.fields.get('negative') ?? []);
   const threshold = numberField(form, 'threshold');
   const smoothness = numberField(form, 'smoothness');
+  const maxInstances = numberField(form, 'maxInstances');
   const wantPng = ['1', 'true'].includes(form.fields.get('png')?.at(-1) ?? '');
   // Checked before any model work so a typo costs no encoder run and no queue slot.
   resolvePrompts(prompts);
-  resolveSegmentOptions({ negative, ...(threshold !== undefined ? { threshold } : {}), ...(smoothness !== undefined ? { smoothness } : {}) });
+  const tuning = {
+    ...(threshold !== undefined ? { threshold } : {}),
+    ...(smoothness !== undefined ? { smoothness } : {}),
+    ...(maxInstances !== undefined ? { maxInstances } : {}),
+  };
+  resolveSegmentOptions({ negative, ...tuning });
   const imageId = form.fields.get('imageId')?.at(-1);
   let cached: ImageEmbedding | undefined;
   if (!form.image) {
@@ -135,8 +141,7 @@ async function segment(ctx: ServerContext, req: IncomingMessage, res: ServerResp
       negative,
       signal,
       timings,
-      ...(threshold !== undefined ? { threshold } : {}),
-      ...(smoothness !== undefined ? { smoothness } : {}),
+      ...tuning,
     });
     return { embedding, results };
   });

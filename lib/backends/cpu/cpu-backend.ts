@@ -1,8 +1,7 @@
 import { Sam3ClipError } from '../../errors.js';
 import type { ModelPackage } from '../../model/manifest.js';
-import { GRAPH_NAMES, type GraphName } from '../../model/manifest-types.js';
-import type { TokenBatch } from '../../tokenizer.js';
-import type { HostBackend, DecoderOutput, FloatTensor, GraphStats, ImageFeatures, SessionTimes } from '../backend.js';
+import { ALL_GRAPH_NAMES, graphNames, type GraphName } from '../../model/manifest-types.js';
+import type { HostBackend, FloatTensor, GraphStats, HostTensor, ImageFeatures, SessionTimes } from '../backend.js';
 import { checkGraphMetadata } from '../graph-contract.js';
 import { WorkerPool } from './worker-pool.js';
 import type { WireTensor, WorkerResponse } from './worker-protocol.js';
@@ -10,7 +9,7 @@ import type { WireTensor, WorkerResponse } from './worker-protocol.js';
 export interface CpuBackendOptions {
   /** ONNX Runtime intra-op threads per session. */
   threads: number;
-  /** Worker threads; each holds all four sessions. */
+  /** Worker threads; each holds every session of the package. */
   workers: number;
 }
 
@@ -21,7 +20,7 @@ export class CpuBackend implements HostBackend {
   readonly name = 'cpu' as const;
   readonly kind = 'host' as const;
   private readonly pool: WorkerPool;
-  private readonly counters = Object.fromEntries(GRAPH_NAMES.map((g) => [g, { runs: 0, ms: 0 }])) as Record<
+  private readonly counters = Object.fromEntries(ALL_GRAPH_NAMES.map((g) => [g, { runs: 0, ms: 0 }])) as Record<
     GraphName,
     GraphStats
   >;
@@ -35,7 +34,7 @@ export class CpuBackend implements HostBackend {
 
   async load(onProgress: (graph: GraphName) => void): Promise<void> {
     // One graph at a time keeps peak memory to one model being optimized at once.
-    for (const graph of GRAPH_NAMES) {
+    for (const graph of graphNames(this.pkg.manifest)) {
       const file = this.pkg.paths[graph];
       let responses: WorkerResponse[];
       try {
@@ -53,13 +52,13 @@ export class CpuBackend implements HostBackend {
     }
   }
 
-  private async run(
+  async run(
     graph: GraphName,
-    feeds: Record<string, WireTensor>,
+    feeds: Record<string, HostTensor>,
     times: SessionTimes | undefined,
     transfer: ArrayBuffer[] = [],
   ): Promise<Record<string, FloatTensor>> {
-    const response = (await this.pool.request({ op: 'run', graph, feeds }, transfer)) as RunResponse;
+    const response = (await this.pool.request({ op: 'run', graph, feeds: feeds as Record<string, WireTensor> }, transfer)) as RunResponse;
     this.counters[graph].runs++;
     this.counters[graph].ms += response.ms;
     if (times) times[graph] = (times[graph] ?? 0) + response.ms;
@@ -74,23 +73,6 @@ export class CpuBackend implements HostBackend {
     return this.run('image_encoder', { pixel_values: { type: 'float32', dims: [1, 3, size, size], data: pixelValues } }, times, transfer);
   }
 
-  async encodePrompts(tokens: TokenBatch, times?: SessionTimes): Promise<FloatTensor> {
-    const dims = [tokens.batch, tokens.contextLength];
-    const feeds: Record<string, WireTensor> = { input_ids: { type: 'int64', dims, data: tokens.ids } };
-    if (this.pkg.manifest.tokenizer.attentionMask)
-      feeds.attention_mask = { type: 'int64', dims, data: tokens.attentionMask };
-    const text = await this.run('text_encoder', feeds, times);
-    const projected = await this.run('text_projection', { text_embeds: wire(text.text_embeds!) }, times);
-    return projected.prompt_embeds!;
-  }
-
-  async decode(features: ImageFeatures, promptEmbeds: FloatTensor, times?: SessionTimes): Promise<DecoderOutput> {
-    const feeds: Record<string, WireTensor> = { prompt_embeds: wire(promptEmbeds) };
-    for (const [name, tensor] of Object.entries(features)) feeds[name] = wire(tensor);
-    const out = await this.run('mask_decoder', feeds, times);
-    return { masks: out.masks!, iouScores: out.iou_scores! };
-  }
-
   stats(): Record<GraphName, GraphStats> {
     return structuredClone(this.counters);
   }
@@ -98,8 +80,4 @@ export class CpuBackend implements HostBackend {
   dispose(): Promise<void> {
     return this.pool.close();
   }
-}
-
-function wire(t: FloatTensor): WireTensor {
-  return { type: 'float32', dims: t.dims, data: t.data };
 }

@@ -6,7 +6,7 @@
  */
 import { Sam3ClipError, type ErrorCode } from '../../errors.js';
 import type { ModelPackage } from '../../model/manifest.js';
-import { GRAPH_NAMES, type GraphName } from '../../model/manifest-types.js';
+import { ALL_GRAPH_NAMES, GRAPH_NAMES, isConceptManifest, type GraphName, type TrackerManifest } from '../../model/manifest-types.js';
 import type { GpuStageTimes, TensorRtPipeline, TensorRtPipelineConfig } from '../../native.js';
 import { native } from '../../native.js';
 import type { TokenBatch } from '../../tokenizer.js';
@@ -56,7 +56,7 @@ export class TensorRtBackend implements DeviceBackend {
   private pipeline?: TensorRtPipeline;
   /** Resident features, least recently used first. */
   private readonly resident = new Set<GpuFeatures>();
-  private readonly counters = Object.fromEntries(GRAPH_NAMES.map((g) => [g, { runs: 0, ms: 0 }])) as Record<GraphName, GraphStats>;
+  private readonly counters = Object.fromEntries(ALL_GRAPH_NAMES.map((g) => [g, { runs: 0, ms: 0 }])) as Record<GraphName, GraphStats>;
 
   constructor(
     private readonly pkg: ModelPackage,
@@ -68,7 +68,11 @@ export class TensorRtBackend implements DeviceBackend {
     if (!addon.TensorRtPipeline)
       throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', 'This build of the native addon has no TensorRT support');
     const m = this.pkg.manifest;
-    const file = (g: GraphName) => path.join(this.options.engineDir, this.options.metadata.engines[g].path);
+    // selectBackend sends only the tracker families here: the GPU pipeline runs their graph chain.
+    if (isConceptManifest(m))
+      throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', `The TensorRT pipeline runs the tracker families; ${m.name} is sam3-concept`);
+    const trackerManifest: TrackerManifest = m;
+    const file = (g: GraphName) => path.join(this.options.engineDir, this.options.metadata.engines[g]!.path);
     const config: TensorRtPipelineConfig = {
       imageEncoder: file('image_encoder'),
       textEncoder: file('text_encoder'),
@@ -82,14 +86,14 @@ export class TensorRtBackend implements DeviceBackend {
       embedChannels: m.dims.embeddingChannels,
       embedH: m.dims.embeddingSize[0],
       embedW: m.dims.embeddingSize[1],
-      highResFeatures: m.dims.highResFeatures,
+      highResFeatures: trackerManifest.dims.highResFeatures,
       contextLength: m.tokenizer.contextLength,
       attentionMask: m.tokenizer.attentionMask,
-      textDim: m.dims.textEmbedding,
-      promptTokens: m.dims.promptTokens,
-      promptDim: m.dims.promptEmbedding,
+      textDim: trackerManifest.dims.textEmbedding,
+      promptTokens: trackerManifest.dims.promptTokens,
+      promptDim: trackerManifest.dims.promptEmbedding,
       maskSize: m.mask.size,
-      candidates: m.mask.candidates,
+      candidates: trackerManifest.mask.candidates,
     };
     try {
       this.pipeline = await addon.TensorRtPipeline.open(config);
@@ -200,7 +204,7 @@ export class TensorRtBackend implements DeviceBackend {
   }
 
   stats(): Record<GraphName, GraphStats> {
-    return Object.fromEntries(GRAPH_NAMES.map((g) => [g, { ...this.counters[g] }])) as Record<GraphName, GraphStats>;
+    return Object.fromEntries(ALL_GRAPH_NAMES.map((g) => [g, { ...this.counters[g] }])) as Record<GraphName, GraphStats>;
   }
 
   async dispose(): Promise<void> {

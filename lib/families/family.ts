@@ -1,0 +1,62 @@
+import type { DeviceBackend, HostBackend } from '../backends/backend.js';
+import type { EmbeddingFeatures, ImageEmbedding } from '../image-embedding.js';
+import type { LruCache } from '../lru.js';
+import type { Mask } from '../mask.js';
+import type { ResolvedSegmentOptions, StageTimings } from '../options.js';
+import type { PromptTokenizer } from '../tokenizer.js';
+
+/** [x0, y0, x1, y1] in original-image pixels. */
+export type Box = [number, number, number, number];
+
+/** One segment() call as a model family sees it. */
+export interface PromptCall {
+  /** The positive prompts, then the negative ones: one batch. */
+  all: string[];
+  positiveCount: number;
+  embedding: ImageEmbedding;
+  /** The embedding's features, held for the length of the call. */
+  features: EmbeddingFeatures;
+  opts: ResolvedSegmentOptions;
+  tokenizer: PromptTokenizer;
+  /** The segmenter's prompt cache: whatever the family keeps per normalized prompt (rows of one graph output). */
+  promptCache: LruCache<string, Float32Array>;
+  /** The segmenter's mask budget, for families whose mask count is known only after the model ran. */
+  maskBudgetMiB: number;
+  t: StageTimings;
+}
+
+/** One found instance, post-processed at the original size, smoothed, negatives removed. */
+export interface FamilyInstance {
+  mask: Mask;
+  score: number;
+  /** The model's own box, when it predicts one (clipped to the image); otherwise the mask's bounds. */
+  box?: Box;
+}
+
+/** A positive prompt's answer before the segmenter adds each mask's area and bounds. */
+export interface PromptOutcome {
+  /** Best first; empty when nothing passed the threshold. */
+  instances: FamilyInstance[];
+  /** The union of the instances; the tracker families give their selected mask even below the threshold. */
+  mask: Mask;
+  /** The best instance's score (the best candidate's, when none passed). */
+  score: number;
+  passedThreshold: boolean;
+  /** The tracker families' candidates and which one was selected. */
+  candidates?: { iou: number }[];
+  candidateIndex?: number;
+  /** σ of the presence logit: how sure the model is that the concept is in the image at all. */
+  presence?: number;
+}
+
+/**
+ * What one model family does inside segment(): how it encodes prompts, runs its graphs on the image
+ * features and post-processes. The segmenter around it keeps the caches, validation, batching of
+ * prompts into one call, and the shape of the results.
+ */
+export interface ModelFamily {
+  /** Host backends (ONNX Runtime): tensors in memory, post-processing in the native core. */
+  segmentOnHost(backend: HostBackend, call: PromptCall): Promise<PromptOutcome[]>;
+  /** Device backends (TensorRT): absent where the family has no device pipeline (selectBackend never pairs them). */
+  segmentOnDevice?(backend: DeviceBackend, call: PromptCall): Promise<PromptOutcome[]>;
+}

@@ -1,0 +1,226 @@
+/**
+ * SAM3's own text path (family sam3-concept, transformers Sam3Model): its text tower gives per-token
+ * features, the detector scores Q queries against them and predicts a box and a mask for each. Every
+ * query whose score σ(logit)·σ(presence) passes the threshold is an instance. Post-processing is
+ * transformers' post_process_instance_segmentation (σ of the mask logits, bilinear straight to the
+ * original size, > the mask threshold; boxes scaled to the image), then the product's own steps: boxes
+ * clipped to the image, the k×k close per instance, negative prompts' instances removed.
+ */
+import { Sam3ClipError, throwIfAborted } from '../errors.js';
+import type { FloatTensor, HostBackend, HostTensor, ImageFeatures } from '../backends/backend.js';
+import { checkInstanceBudget } from '../mask-budget.js';
+import { mapLimited } from '../map-limited.js';
+import { POSTPROCESS_CONCURRENCY } from '../mask-budget.js';
+import { subtractMask, unionMask, type Mask } from '../mask.js';
+import type { ConceptManifest } from '../model/manifest-types.js';
+import { morphology, postprocessInstanceMasks } from '../ops.js';
+import { normalizePrompt, type TokenBatch } from '../tokenizer.js';
+import type { Box, FamilyInstance, ModelFamily, PromptCall, PromptOutcome } from './family.js';
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/**
+ * Memory one detector run may take. ONNX Runtime needs about 26× a prompt's mask-logit output
+ * (Q·m²·4 bytes) in working memory per prompt — 1.7 GiB at full size (Q = 200, m = 288) — so prompts
+ * go through in chunks that stay under this: 2 per run at full size, all of them at tiny sizes.
+ */
+const DETECTOR_MEMORY_BYTES = 4 * 2 ** 30;
+const DETECTOR_BYTES_PER_LOGIT_BYTE = 26;
+
+/** What the detector found for one prompt: the kept queries, best first, with their mask logits. */
+interface Detection {
+  presence: number;
+  /** The best score among all queries, kept or not. */
+  best: number;
+  scores: number[];
+  boxes: Box[];
+  /** kept × m × m logits, in the order of `scores`. */
+  logits: Float32Array;
+}
+
+export class Sam3ConceptFamily implements ModelFamily {
+  constructor(private readonly manifest: ConceptManifest) {}
+
+  /** Prompts per detector run (see DETECTOR_MEMORY_BYTES). */
+  get detectorBatch(): number {
+    const { queries: Q } = this.manifest.dims;
+    const m = this.manifest.mask.size;
+    return Math.max(1, Math.floor(DETECTOR_MEMORY_BYTES / (Q * m * m * 4 * DETECTOR_BYTES_PER_LOGIT_BYTE)));
+  }
+
+  /** text_features [B, L, T] of every prompt; the ones not in the prompt cache run as one batch. */
+  private async textFeatures(call: PromptCall, tokens: TokenBatch, backend: HostBackend): Promise<Float32Array> {
+    const { all: prompts, tokenizer, promptCache, t } = call;
+    const L = tokens.contextLength;
+    const rowSize = L * this.manifest.dims.textFeatures;
+    const keys = prompts.map((p) => normalizePrompt(p, tokenizer.settings.lowercase));
+    const rows = keys.map((k) => promptCache.get(k));
+    const missing: number[] = [];
+    keys.forEach((k, i) => {
+      if (rows[i] === undefined && !missing.some((j) => keys[j] === k)) missing.push(i);
+    });
+    t.cachedPrompts = keys.filter((k) => !missing.some((j) => keys[j] === k)).length;
+    t.promptEncoder = 0;
+    if (missing.length > 0) {
+      const start = performance.now();
+      const ids = new BigInt64Array(missing.length * L);
+      const mask = new BigInt64Array(missing.length * L);
+      missing.forEach((i, b) => {
+        ids.set(tokens.ids.subarray(i * L, (i + 1) * L), b * L);
+        mask.set(tokens.attentionMask.subarray(i * L, (i + 1) * L), b * L);
+      });
+      const dims = [missing.length, L];
+      const out = await backend.run(
+        'text_encoder',
+        { input_ids: { type: 'int64', dims, data: ids }, attention_mask: { type: 'int64', dims, data: mask } },
+        (t.sessions ??= {}),
+      );
+      t.promptEncoder = performance.now() - start;
+      const features = out.text_features!;
+      if (features.data.length !== missing.length * rowSize)
+        throw new Sam3ClipError('E_MODEL_SHAPE', `text_encoder returned text_features ${features.dims.join('×')}, expected ${missing.length}×${L}×${this.manifest.dims.textFeatures}`, {
+          field: 'text_features',
+        });
+      missing.forEach((i, b) => {
+        const row = features.data.slice(b * rowSize, (b + 1) * rowSize);
+        promptCache.set(keys[i]!, row);
+        keys.forEach((k, j) => {
+          if (k === keys[i]) rows[j] = row;
+        });
+      });
+    }
+    const data = new Float32Array(prompts.length * rowSize);
+    rows.forEach((row, i) => data.set(row!, i * rowSize));
+    return data;
+  }
+
+  /** Runs the detector over prompts [from, to) and keeps, per prompt, the queries above the threshold. */
+  private async detect(
+    backend: HostBackend,
+    call: PromptCall,
+    features: ImageFeatures,
+    text: Float32Array,
+    tokens: TokenBatch,
+    from: number,
+    to: number,
+  ): Promise<Detection[]> {
+    const { embedding, opts, t } = call;
+    const { queries: Q, textFeatures: T } = this.manifest.dims;
+    const m = this.manifest.mask.size;
+    const L = tokens.contextLength;
+    const B = to - from;
+    const threshold = opts.threshold ?? this.manifest.thresholds.score;
+    const feeds: Record<string, HostTensor> = {
+      text_features: { type: 'float32', dims: [B, L, T], data: text.subarray(from * L * T, to * L * T) },
+      attention_mask: { type: 'int64', dims: [B, L], data: tokens.attentionMask.subarray(from * L, to * L) },
+    };
+    for (const name of ['fpn_feats_0', 'fpn_feats_1', 'fpn_feats_2']) {
+      const f = features[name];
+      if (!f) throw new Sam3ClipError('E_MODEL_SHAPE', `image_encoder gave no ${name}`, { field: name });
+      feeds[name] = { type: 'float32', ...f };
+    }
+    const start = performance.now();
+    const out = await backend.run('detector', feeds, (t.sessions ??= {}));
+    t.decoder = (t.decoder ?? 0) + (performance.now() - start);
+    const need = (name: string, size: number): FloatTensor => {
+      const v = out[name];
+      if (!v || v.data.length !== size)
+        throw new Sam3ClipError('E_MODEL_SHAPE', `detector returned ${name} ${v?.dims.join('×') ?? '(none)'}, expected ${size} values for ${B} prompts`, {
+          field: name,
+        });
+      return v;
+    };
+    const logits = need('pred_logits', B * Q).data;
+    const boxes = need('pred_boxes', B * Q * 4).data;
+    const masks = need('pred_masks', B * Q * m * m).data;
+    const presence = need('presence_logits', B).data;
+    const W = embedding.width;
+    const H = embedding.height;
+    const clip = (v: number, max: number) => Math.min(Math.max(v, 0), max);
+    return Array.from({ length: B }, (_, b): Detection => {
+      const p = sigmoid(presence[b]!);
+      const scored = Array.from({ length: Q }, (_, q) => ({ q, score: sigmoid(logits[b * Q + q]!) * p }));
+      const best = scored.reduce((a, c) => Math.max(a, c.score), 0);
+      // transformers keeps score > threshold in query order; results here are best first, at most maxInstances.
+      const kept = scored
+        .filter((s) => s.score > threshold)
+        .sort((a, c) => c.score - a.score || a.q - c.q)
+        .slice(0, opts.maxInstances);
+      const keptLogits = new Float32Array(kept.length * m * m);
+      kept.forEach(({ q }, i) => keptLogits.set(masks.subarray((b * Q + q) * m * m, (b * Q + q + 1) * m * m), i * m * m));
+      return {
+        presence: p,
+        best,
+        scores: kept.map((k) => k.score),
+        boxes: kept.map(({ q }) => {
+          const o = (b * Q + q) * 4;
+          return [clip(boxes[o]! * W, W), clip(boxes[o + 1]! * H, H), clip(boxes[o + 2]! * W, W), clip(boxes[o + 3]! * H, H)];
+        }),
+        logits: keptLogits,
+      };
+    });
+  }
+
+  /** A detection's instance masks at the original size, smoothed. */
+  private async instanceMasks(d: Detection, call: PromptCall): Promise<Mask[]> {
+    if (d.scores.length === 0) return [];
+    const { embedding, opts } = call;
+    const masks = await postprocessInstanceMasks(d.logits, {
+      numMasks: d.scores.length,
+      maskSize: this.manifest.mask.size,
+      originalHw: [embedding.height, embedding.width],
+      maskThreshold: this.manifest.thresholds.mask,
+    });
+    const k = opts.smoothness;
+    return k > 1 ? mapLimited(masks, POSTPROCESS_CONCURRENCY, (mask) => morphology(mask, { op: 'close', k })) : masks;
+  }
+
+  async segmentOnHost(backend: HostBackend, call: PromptCall): Promise<PromptOutcome[]> {
+    const { all, positiveCount, embedding, opts, tokenizer, t } = call;
+    const features = call.features as ImageFeatures;
+    let mark = performance.now();
+    const tokens = await tokenizer.encodeBatch(all);
+    t.tokenize = performance.now() - mark;
+    const text = await this.textFeatures(call, tokens, backend);
+    throwIfAborted(opts.signal);
+
+    t.decoder = 0;
+    const detections: Detection[] = [];
+    for (let from = 0; from < all.length; from += this.detectorBatch) {
+      detections.push(...(await this.detect(backend, call, features, text, tokens, from, Math.min(all.length, from + this.detectorBatch))));
+      throwIfAborted(opts.signal);
+    }
+    // Now the instance count is known: refuse before any full-size mask is made.
+    const instanceCount = detections.reduce((n, d) => n + d.scores.length, 0);
+    checkInstanceBudget(embedding.width, embedding.height, instanceCount, positiveCount, call.maskBudgetMiB);
+
+    mark = performance.now();
+    let negative: Mask | undefined;
+    for (const d of detections.slice(positiveCount))
+      for (const mask of await this.instanceMasks(d, call)) {
+        if (negative) unionMask(negative, mask);
+        else negative = mask;
+      }
+    const outcomes = await mapLimited(detections.slice(0, positiveCount), POSTPROCESS_CONCURRENCY, async (d): Promise<PromptOutcome> => {
+      const masks = await this.instanceMasks(d, call);
+      const union: Mask = { width: embedding.width, height: embedding.height, data: new Uint8Array(embedding.width * embedding.height) };
+      const instances: FamilyInstance[] = [];
+      masks.forEach((mask, i) => {
+        if (negative) subtractMask(mask, negative);
+        // An instance the negative prompts covered entirely is gone, not an empty instance.
+        if (negative && !mask.data.includes(1)) return;
+        unionMask(union, mask);
+        instances.push({ mask, score: d.scores[i]!, box: d.boxes[i]! });
+      });
+      return {
+        instances,
+        mask: union,
+        score: instances[0]?.score ?? d.best,
+        passedThreshold: instances.length > 0,
+        presence: d.presence,
+      };
+    });
+    t.postprocess = performance.now() - mark;
+    return outcomes;
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * The design card's path (families sam3, sam2, sam, fixture): text tower → projection MLP → a SAM
+ * mask decoder with 3 candidates + predicted IoU → the seed's threshold rule → upsample → binarize →
+ * k×k close. One mask per prompt.
+ */
+import { Sam3ClipError, throwIfAborted } from '../errors.js';
+import type { DeviceBackend, FloatTensor, HostBackend, ImageFeatures } from '../backends/backend.js';
+import { isDeviceFeatures } from '../image-embedding.js';
+import { mapLimited } from '../map-limited.js';
+import { POSTPROCESS_CONCURRENCY } from '../mask-budget.js';
+import { subtractMask, unionMask, type Mask } from '../mask.js';
+import type { TrackerManifest } from '../model/manifest-types.js';
+import { morphology, postprocessMasks } from '../ops.js';
+import { selectCandidate } from '../selection.js';
+import { normalizePrompt } from '../tokenizer.js';
+import type { ModelFamily, PromptCall, PromptOutcome } from './family.js';
+
+/** The threshold on predicted IoU when the caller gives none (the seed's slider default). */
+const DEFAULT_THRESHOLD = 0.5;
+
+/** One prompt's selected, post-processed and smoothed mask. */
+interface PromptMask {
+  iou: number[];
+  choice: { index: number; passed: boolean };
+  mask: Mask;
+}
+
+function outcome(p: PromptMask): PromptOutcome {
+  return {
+    instances: p.choice.passed ? [{ mask: p.mask, score: p.iou[p.choice.index]! }] : [],
+    mask: p.mask,
+    score: p.iou[p.choice.index]!,
+    passedThreshold: p.choice.passed,
+    candidates: p.iou.map((v) => ({ iou: v })),
+    candidateIndex: p.choice.index,
+  };
+}
+
+export class TrackerClipFamily implements ModelFamily {
+  constructor(private readonly manifest: TrackerManifest) {}
+
+  /** prompt_embeds for each prompt, encoding the ones not in the prompt cache as one batch. */
+  private async promptEmbeddings(call: PromptCall, backend: HostBackend): Promise<FloatTensor> {
+    const { all: prompts, tokenizer, promptCache, t } = call;
+    const keys = prompts.map((p) => normalizePrompt(p, tokenizer.settings.lowercase));
+    const rows = keys.map((k) => promptCache.get(k));
+    const missing = [...new Set(keys.filter((_, i) => rows[i] === undefined))];
+    t.cachedPrompts = prompts.length - keys.filter((k) => missing.includes(k)).length;
+    const { promptTokens: N, promptEmbedding: P } = this.manifest.dims;
+    t.tokenize = 0;
+    t.promptEncoder = 0;
+    if (missing.length > 0) {
+      let start = performance.now();
+      const tokens = await tokenizer.encodeBatch(missing);
+      t.tokenize = performance.now() - start;
+      start = performance.now();
+      const sessions = (t.sessions ??= {});
+      const dims = [tokens.batch, tokens.contextLength];
+      const text = await backend.run(
+        'text_encoder',
+        {
+          input_ids: { type: 'int64', dims, data: tokens.ids },
+          ...(this.manifest.tokenizer.attentionMask ? { attention_mask: { type: 'int64', dims, data: tokens.attentionMask } } : {}),
+        },
+        sessions,
+      );
+      const textEmbeds = text.text_embeds!;
+      const projected = await backend.run('text_projection', { text_embeds: { type: 'float32', ...textEmbeds } }, sessions);
+      const embeds = projected.prompt_embeds!;
+      t.promptEncoder = performance.now() - start;
+      const rowSize = N * P;
+      if (embeds.data.length !== missing.length * rowSize)
+        throw new Sam3ClipError('E_MODEL_SHAPE', `text_projection returned ${embeds.dims.join('×')}, expected ${missing.length}×${N}×${P}`, {
+          field: 'prompt_embeds',
+        });
+      missing.forEach((key, b) => {
+        const row = embeds.data.slice(b * rowSize, (b + 1) * rowSize);
+        promptCache.set(key, row);
+        keys.forEach((k, i) => {
+          if (k === key) rows[i] = row;
+        });
+      });
+    }
+    const data = new Float32Array(prompts.length * N * P);
+    rows.forEach((row, i) => data.set(row!, i * N * P));
+    return { dims: [prompts.length, N, P], data };
+  }
+
+  /**
+   * Host path: cached prompt embeddings, the decoder, then selection and post-processing here.
+   * Returns the positive prompts' masks with the passing negatives already removed.
+   */
+  async segmentOnHost(backend: HostBackend, call: PromptCall): Promise<PromptOutcome[]> {
+    const { all, positiveCount, embedding, opts, t } = call;
+    const features = call.features as ImageFeatures;
+    const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
+    const promptEmbeds = await this.promptEmbeddings(call, backend);
+    throwIfAborted(opts.signal);
+    let mark = performance.now();
+    const feeds: Parameters<HostBackend['run']>[1] = { prompt_embeds: { type: 'float32', ...promptEmbeds } };
+    for (const [name, tensor] of Object.entries(features)) feeds[name] = { type: 'float32', ...tensor };
+    const out = await backend.run('mask_decoder', feeds, (t.sessions ??= {}));
+    const decoded = { masks: out.masks!, iouScores: out.iou_scores! };
+    t.decoder = performance.now() - mark;
+    throwIfAborted(opts.signal);
+    mark = performance.now();
+
+    const K = this.manifest.mask.candidates;
+    const m = this.manifest.mask.size;
+    const expected = [all.length, K, m, m];
+    if (decoded.masks.data.length !== all.length * K * m * m || decoded.iouScores.data.length !== all.length * K)
+      throw new Sam3ClipError('E_MODEL_SHAPE', `mask_decoder returned masks ${decoded.masks.dims.join('×')}, expected ${expected.join('×')}`, {
+        field: 'masks',
+      });
+
+    const geometry = {
+      numMasks: 1,
+      lowresSize: m,
+      inputSize: this.manifest.image.size,
+      resizedHw: embedding.resizedHw,
+      originalHw: [embedding.height, embedding.width] as [number, number],
+    };
+    const k = opts.smoothness;
+    // One mask at a time, so a call holds its results plus two working masks, never every
+    // prompt's intermediates at once; negatives first, folded into one mask as they come.
+    const finish = async (b: number): Promise<PromptMask> => {
+      const iou = Array.from(decoded.iouScores.data.subarray(b * K, (b + 1) * K));
+      const choice = selectCandidate(iou, threshold);
+      const offset = (b * K + choice.index) * m * m;
+      const [mask] = await postprocessMasks(decoded.masks.data.subarray(offset, offset + m * m), geometry);
+      const smoothed = k > 1 ? await morphology(mask!, { op: 'close', k }) : mask!;
+      return { iou, choice, mask: smoothed };
+    };
+    let negative: Mask | undefined;
+    const batch = all.map((_, b) => b);
+    await mapLimited(batch.slice(positiveCount), POSTPROCESS_CONCURRENCY, async (b) => {
+      const n = await finish(b);
+      if (!n.choice.passed) return;
+      if (negative) unionMask(negative, n.mask);
+      else negative = n.mask;
+    });
+    const masks = await mapLimited(batch.slice(0, positiveCount), POSTPROCESS_CONCURRENCY, async (b) => {
+      const p = await finish(b);
+      if (negative) subtractMask(p.mask, negative);
+      return outcome(p);
+    });
+    t.postprocess = performance.now() - mark;
+    return masks;
+  }
+
+  /**
+   * Device path: the text tower, projection, decoder, selection, post-processing and smoothing
+   * run as one chain on the GPU. Prompt embeddings are not cached here: they never leave the device.
+   */
+  async segmentOnDevice(backend: DeviceBackend, call: PromptCall): Promise<PromptOutcome[]> {
+    const { all, positiveCount, embedding, features, opts, tokenizer, t } = call;
+    if (!isDeviceFeatures(features)) throw new Sam3ClipError('E_INVALID_OPTION', 'This ImageEmbedding was made by another backend', { field: 'image' });
+    let mark = performance.now();
+    const tokens = await tokenizer.encodeBatch(all);
+    t.tokenize = performance.now() - mark;
+    t.cachedPrompts = 0;
+    mark = performance.now();
+    const sessions = (t.sessions ??= {});
+    const out = await backend.segmentOnDevice(
+      features,
+      tokens,
+      {
+        threshold: opts.threshold ?? DEFAULT_THRESHOLD,
+        smoothness: opts.smoothness,
+        resizedHw: embedding.resizedHw,
+        originalHw: [embedding.height, embedding.width],
+      },
+      sessions,
+    );
+    const elapsed = performance.now() - mark;
+    t.promptEncoder = (sessions.text_encoder ?? 0) + (sessions.text_projection ?? 0);
+    t.decoder = sessions.mask_decoder ?? 0;
+    t.postprocess = Math.max(0, elapsed - t.promptEncoder - t.decoder);
+    const K = this.manifest.mask.candidates;
+    const masks: PromptMask[] = all.map((_, b) => ({
+      iou: Array.from(out.iou.subarray(b * K, (b + 1) * K)),
+      choice: { index: out.index[b]!, passed: out.passed[b] === 1 },
+      mask: { width: embedding.width, height: embedding.height, data: out.masks[b]! },
+    }));
+    const negatives = masks.slice(positiveCount).filter((n) => n.choice.passed);
+    const positives = masks.slice(0, positiveCount);
+    for (const p of positives) for (const n of negatives) subtractMask(p.mask, n.mask);
+    return positives.map(outcome);
+  }
+}
