@@ -80,12 +80,23 @@ describe('real-architecture tiny package (SAM3 tracker + CLIP, random weights) v
           const ref = cases[i]!;
           expect(r.prompt).toBe(ref.prompt);
           expect(r.candidates).toHaveLength(3);
-          r.candidates.forEach((c, k) => expect(Math.abs(c.iou - ref.iouScores[k]!)).toBeLessThan(1e-3));
+          r.candidates!.forEach((c, k) => expect(Math.abs(c.iou - ref.iouScores[k]!)).toBeLessThan(1e-3));
           const k = expectedCandidate(ref.iouScores, threshold);
           expect(r.candidateIndex).toBe(k);
           expect([r.mask.width, r.mask.height]).toEqual([ref.width, ref.height]);
           const want = unpackMask(ref.masks[k]!, ref.width, ref.height);
           expect(agreement(r.mask.data, want)).toBeGreaterThanOrEqual(0.999);
+          // The tracker family answers in the concept family's shape too: its one mask is the one instance.
+          const passed = ref.iouScores.some((v) => v > threshold);
+          expect(r.passedThreshold).toBe(passed);
+          expect(r.instances).toHaveLength(passed ? 1 : 0);
+          if (passed) {
+            const [inst] = r.instances;
+            expect(inst!.mask).toBe(r.mask);
+            expect(inst!.score).toBe(r.score);
+            expect(inst!.bbox).toEqual(r.bbox);
+            expect(inst!.box).toEqual([r.bbox[0], r.bbox[1], r.bbox[0] + r.bbox[2], r.bbox[1] + r.bbox[3]]);
+          }
         });
       });
     }

@@ -2,7 +2,7 @@
  * Latency benchmark: per-stage times of segment(), cold vs warm, cached embedding vs full, 1/4/16 prompts,
  * p50/p95, the pipeline overhead, then the native morphology benchmark beside OpenCV's.
  *
- *   npm run bench [-- --models dir --image file --iterations 20 --json --backend auto|cpu|tensorrt --engines dir]
+ *   npm run bench [-- --models dir --image file --iterations 20 --prompts 1,4,16 --json --backend auto|cpu|tensorrt --engines dir]
  *
  * On the TensorRT backend the session rows are GPU times measured with CUDA events on the
  * pipeline's stream; the stage rows are wall times around each call.
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     models: { type: 'string' },
     image: { type: 'string' },
     iterations: { type: 'string', default: '20' },
+    prompts: { type: 'string', default: '1,4,16' },
     threads: { type: 'string' },
     backend: { type: 'string', default: 'auto' },
     engines: { type: 'string' },
@@ -33,7 +34,9 @@ const iterations = Math.max(1, Number(values.iterations));
 const log = values.json ? () => {} : (s: string) => console.log(s);
 
 const STAGES = ['decode', 'preprocess', 'imageEncoder', 'tokenize', 'promptEncoder', 'decoder', 'postprocess', 'total'] as const;
-const SESSIONS = ['image_encoder', 'text_encoder', 'text_projection', 'mask_decoder'] as const;
+// Every graph of either family; the ones a package lacks read 0.
+const SESSIONS = ['image_encoder', 'text_encoder', 'text_projection', 'mask_decoder', 'detector'] as const;
+const promptCounts = values.prompts!.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 
 /** A photo-like test image whose bytes differ per seed, so every "full" run misses the cache. */
 async function image(seed: number, width = 640, height = 480): Promise<Buffer> {
@@ -97,25 +100,29 @@ async function main(): Promise<void> {
   const sessionLabel = s.backendInfo?.name === 'tensorrt' ? 'gpu' : 'session';
   const loadMs = performance.now() - loadStart;
   log(`machine: ${os.cpus()[0]?.model} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; backend ${s.backendInfo?.name} (${s.backendInfo?.reason}); load ${loadMs.toFixed(0)} ms`);
+  log(`package: ${s.manifest?.name} (family ${s.manifest?.family}, ${s.manifest?.precision})`);
 
   const prompts = (n: number, i: number) => Array.from({ length: n }, (_, j) => `object number ${j} in run ${i}`);
   const results = [];
   results.push(summarize('cold (first call)', await measure(s, 1, async () => ({ img: await image(10_000), prompts: prompts(1, 0) })), sessionLabel));
   results.push(summarize('warm full, 1 prompt', await measure(s, iterations, async (i) => ({ img: await image(i), prompts: prompts(1, i) })), sessionLabel));
   const embedding = await s.embed(await image(20_000));
-  for (const n of [1, 4, 16])
+  for (const n of promptCounts)
     results.push(summarize(`cached embedding, ${n} prompt${n > 1 ? 's' : ''}`, await measure(s, iterations, async (i) => ({ img: embedding, prompts: prompts(n, i) })), sessionLabel));
   await s.dispose();
 
+  // Peak resident memory of this process (workers included), for the whole run.
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
   const morphology = runMorphologyBench();
   if (values.json) {
-    console.log(JSON.stringify({ models, loadMs, results, morphology }, null, 2));
+    console.log(JSON.stringify({ models, loadMs, peakRssMiB, results, morphology }, null, 2));
     return;
   }
   for (const r of results) {
     log(`\n${r.name} — ${r.runs} run(s), ms; overhead (end-to-end ÷ raw session runs) p50 ${r.overhead.p50.toFixed(3)}, p95 ${r.overhead.p95.toFixed(3)}`);
     log(formatTable(['stage', 'p50', 'p95'], Object.entries(r.stages).map(([k, v]) => [k, v.p50, v.p95])));
   }
+  log(`\npeak RSS ${peakRssMiB.toFixed(0)} MiB`);
   log(`\nmorphology close k=5 on 3840×2160, one thread: sam3clip ${morphology.sam3clip ?? 'n/a'} ms; OpenCV ${morphology.opencv ?? 'not installed (apt install python3-opencv)'}${morphology.opencv ? ' ms' : ''}`);
 }
 
