@@ -105,6 +105,14 @@ export interface NativeAddon {
     originalH: number,
     originalW: number,
   ): Promise<Uint8Array>;
+  postprocessInstanceMasks(
+    logits: Float32Array,
+    numMasks: number,
+    maskSize: number,
+    originalH: number,
+    originalW: number,
+    maskThreshold: number,
+  ): Promise<Uint8Array>;
   morphology(mask: Uint8Array, width: number, height: number, op: MorphologyOp, k: number): Promise<Uint8Array>;
   maskStats(mask: Uint8Array, width: number, height: number): Promise<{ area: number; bbox: [number, number, number, number] }>;
   encodeRle(mask: Uint8Array, width: number, height: number): Promise<Uint32Array>;

@@ -33,6 +33,18 @@ export interface MaskGeometry {
   originalHw: [number, number];
 }
 
+/** SAM3 concept segmentation: the kept queries' mask logits and where their masks go. */
+export interface InstanceMaskGeometry {
+  /** Masks (kept queries) in `logits`. */
+  numMasks: number;
+  /** m: each query's mask logits are m×m. */
+  maskSize: number;
+  /** [height, width] of the original image. */
+  originalHw: [number, number];
+  /** A pixel is set where the resized probability is > this (float32), in [0, 1]; transformers' default is 0.5. */
+  maskThreshold: number;
+}
+
 export interface NormalizeOptions {
   /** Size of the (already resized) image in `rgb`; both at most `size`. */
   width: number;
@@ -153,6 +165,29 @@ export async function postprocessMasks(lowres: Float32Array, geometry: MaskGeome
   if (lowres.length !== expected)
     throw invalid('lowres', `expected numMasks×lowresSize² = ${expected} floats, got ${lowres.length}`);
   const out = await call(() => native().postprocessMasks(lowres, numMasks, lowresSize, inputSize, rh, rw, oh, ow));
+  const plane = oh * ow;
+  return Array.from({ length: numMasks }, (_, i) => ({ width: ow, height: oh, data: out.subarray(i * plane, (i + 1) * plane) }));
+}
+
+/**
+ * SAM3's instance masks as transformers' `Sam3ImageProcessor.post_process_instance_segmentation` makes them
+ * (PyTorch CPU, float32): sigmoid of each m×m logit plane, bilinear resize of the probabilities to originalHw
+ * (align_corners=False), then > maskThreshold. Returns one mask per plane; their `data` are views of one buffer.
+ */
+export async function postprocessInstanceMasks(logits: Float32Array, geometry: InstanceMaskGeometry): Promise<Mask[]> {
+  if (!(logits instanceof Float32Array)) throw invalid('logits', `expected a Float32Array, got ${describe(logits)}`);
+  if (typeof geometry !== 'object' || geometry === null) throw invalid('geometry', `expected an object, got ${describe(geometry)}`);
+  const numMasks = integer(geometry.numMasks, 'numMasks', 1, 4096);
+  const maskSize = integer(geometry.maskSize, 'maskSize', 1, 4096);
+  const [oh, ow] = pair(geometry.originalHw, 'originalHw', MAX_PIXELS);
+  if (numMasks * oh * ow > MAX_PIXELS) throw invalid('originalHw', `numMasks×height×width exceeds 2^31 bytes`);
+  const threshold = geometry.maskThreshold;
+  if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < 0 || threshold > 1)
+    throw invalid('maskThreshold', `expected a finite number in [0, 1], got ${describe(threshold)}`);
+  const expected = numMasks * maskSize * maskSize;
+  if (logits.length !== expected)
+    throw invalid('logits', `expected numMasks×maskSize² = ${expected} floats, got ${logits.length}`);
+  const out = await call(() => native().postprocessInstanceMasks(logits, numMasks, maskSize, oh, ow, threshold));
   const plane = oh * ow;
   return Array.from({ length: numMasks }, (_, i) => ({ width: ow, height: oh, data: out.subarray(i * plane, (i + 1) * plane) }));
 }

@@ -9,6 +9,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   using namespace sam3clip::addon;
   exports.Set("version", Napi::String::New(env, SAM3CLIP_VERSION));
   initCapabilities(env, exports);
+  initInstanceMasks(env, exports);
   initMaskBindings(env, exports);
   initMorphology(env, exports);
   initPostprocess(env, exports);

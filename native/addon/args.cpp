@@ -29,6 +29,16 @@ int integerArg(const Napi::CallbackInfo& info, size_t index, const char* name, i
   return static_cast<int>(v);
 }
 
+float floatArg(const Napi::CallbackInfo& info, size_t index, const char* name, double min, double max) {
+  if (index >= info.Length() || !info[index].IsNumber())
+    throw InvalidOption(std::string(name) + " must be a number");
+  const double v = info[index].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(v) || v < min || v > max)
+    throw InvalidOption(std::string(name) + " must be a finite number in [" + std::to_string(min) + ", " +
+                        std::to_string(max) + "], got " + std::to_string(v));
+  return static_cast<float>(v);
+}
+
 uint64_t pixelCount(int width, int height, const char* what) {
   const uint64_t n = static_cast<uint64_t>(width) * static_cast<uint64_t>(height);
   if (n > kMaxPixels)

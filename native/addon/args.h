@@ -29,6 +29,9 @@ Napi::Promise rejectedPromise(Napi::Env env, const std::string& message);
 // An integer in [min, max]; rejects NaN, infinities, fractions and non-numbers.
 int integerArg(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t min, int64_t max);
 
+// A finite number in [min, max] (rejects NaN, infinities and non-numbers), as float32.
+float floatArg(const Napi::CallbackInfo& info, size_t index, const char* name, double min, double max);
+
 // width * height, checked against kMaxPixels.
 uint64_t pixelCount(int width, int height, const char* what);
 

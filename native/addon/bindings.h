@@ -6,6 +6,7 @@
 namespace sam3clip::addon {
 
 void initCapabilities(Napi::Env env, Napi::Object exports);
+void initInstanceMasks(Napi::Env env, Napi::Object exports);
 void initMaskBindings(Napi::Env env, Napi::Object exports);
 void initMorphology(Napi::Env env, Napi::Object exports);
 void initPostprocess(Napi::Env env, Napi::Object exports);

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "../core/cuda_check.h"
+#include "../core/instance_masks.h"
+#include "../core/instance_masks_cuda.h"
 #include "../core/mask_stats.h"
 #include "../core/mask_stats_cuda.h"
 #include "../core/morphology.h"
@@ -132,6 +134,10 @@ int main() {
   row("postprocess 288->1008->2160x3840 (select of 3)",
       gpuTime(stream, [&] { cuda::postprocessMasks(dLowres, dIndex, K, g, dOut, stream); }),
       cpuTime([&] { postprocessMasks(lowres.data(), g, cpuOut.data()); }));
+  const InstanceMaskGeometry ig{1, L, H, W, 0.5f};  // SAM3: sigmoid, 288² → original size, > 0.5
+  row("instance masks 288->2160x3840 (plane 0 of 3)",
+      gpuTime(stream, [&] { cuda::postprocessInstanceMasks(dLowres, K, dIndex, ig, dOut, stream); }),
+      cpuTime([&] { postprocessInstanceMasks(lowres.data(), ig, cpuOut.data()); }));
   const float mean[3] = {0.5f, 0.5f, 0.5f}, stdv[3] = {0.5f, 0.5f, 0.5f};
   std::vector<float> cpuPixels(3ul * S * S);
   row("normalize 1008x1008 RGB -> NCHW", gpuTime(stream, [&] { cuda::normalizeToNchw(dRgb, S, S, S, mean, stdv, dPixels, stream); }),

@@ -1,47 +1,21 @@
-// CUDA twin of postprocess.cpp, fused with candidate selection. The S×S upscale is never stored:
-// each thread makes kPixelsPerThread consecutive output pixels of one row and computes the few
-// crop values they need (two crop rows × the crop columns its pixels touch, two at a time, as the
-// CPU's two-row cache does). Every value goes through the same float operations in the same order
-// as on the CPU (no fused multiply-adds), so the masks are bit-exact with it.
+// CUDA twin of postprocess.cpp, fused with candidate selection (taps and blend: bilinear_cuda.cuh).
+// The S×S upscale is never stored: each thread makes kPixelsPerThread consecutive output pixels
+// of one row and computes the few crop values they need (two crop rows × the crop columns its
+// pixels touch, two at a time, as the CPU's two-row cache does). Every value goes through the same
+// float operations in the same order as on the CPU (no fused multiply-adds), so the masks are
+// bit-exact with it.
 #include "postprocess_cuda.h"
+
+#include "bilinear_cuda.cuh"
 
 namespace sam3clip::cuda {
 namespace {
 
-struct Tap {
-  int i0, i1;
-  float w0, w1;
-};
-
-// One resize axis. `scale` is float(in) / float(out), computed on the host: IEEE division there
-// and here give the same float.
-struct Axis {
-  int in, out;
-  float scale;
-};
-
-Axis axis(int in, int out) { return {in, out, static_cast<float>(in) / static_cast<float>(out)}; }
-
-// PyTorch's compute_source_index_and_lambda for float32, exactly as linearTaps() in
-// postprocess.cpp: the source index is computed in double and stored as float.
-__device__ Tap linearTap(int i, const Axis& a) {
-  if (a.in == a.out) return {i, i, 1.0f, 0.0f};
-  float src = static_cast<float>(static_cast<double>(a.scale) * (i + 0.5) - 0.5);
-  if (src < 0) src = 0;
-  Tap t;
-  t.i0 = min(static_cast<int>(src), a.in - 1);
-  t.i1 = t.i0 + (t.i0 < a.in - 1 ? 1 : 0);
-  t.w1 = fminf(fmaxf(__fsub_rn(src, static_cast<float>(t.i0)), 0.0f), 1.0f);
-  t.w0 = __fsub_rn(1.0f, t.w1);
-  return t;
-}
-
-// (a*wx0 + b*wx1)*wy0 + (c*wx0 + d*wx1)*wy1, rounded step by step as the CPU does.
-__device__ __forceinline__ float blend(float a, float b, float c, float d, const Tap& tx, const Tap& ty) {
-  const float top = __fadd_rn(__fmul_rn(a, tx.w0), __fmul_rn(b, tx.w1));
-  const float bottom = __fadd_rn(__fmul_rn(c, tx.w0), __fmul_rn(d, tx.w1));
-  return __fadd_rn(__fmul_rn(top, ty.w0), __fmul_rn(bottom, ty.w1));
-}
+using bilinear::Axis;
+using bilinear::axis;
+using bilinear::blend;
+using bilinear::linearTap;
+using bilinear::Tap;
 
 struct Params {
   const float* lowres;
@@ -52,7 +26,7 @@ struct Params {
   uint8_t* out;
 };
 
-constexpr int kPixelsPerThread = 8;
+constexpr int kPixelsPerThread = 8;  // storeBits writes 8 at once
 
 // Two crop rows (the ones an output row blends) at one crop column, cached by column.
 struct CropColumn {
@@ -100,13 +74,7 @@ __global__ void postprocessKernel(Params p) {
       const CropColumn left = column(tx.i0), right = column(tx.i1);
       bits |= static_cast<uint32_t>(blend(left.top, right.top, left.bottom, right.bottom, tx, ty) > 0.0f) << i;
     }
-    if (n == kPixelsPerThread && (reinterpret_cast<uintptr_t>(dst) & 7) == 0) {
-      // Bit i → byte i: the four shifted copies of a nibble do not overlap.
-      const uint32_t lo = ((bits & 15u) * 0x00204081u) & 0x01010101u, hi = ((bits >> 4) * 0x00204081u) & 0x01010101u;
-      *reinterpret_cast<uint2*>(dst) = make_uint2(lo, hi);
-    } else {
-      for (int i = 0; i < n; i++) dst[i] = static_cast<uint8_t>(bits >> i & 1u);
-    }
+    bilinear::storeBits(dst, n, bits);
   }
 }
 

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "../core/cuda_check.h"
+#include "../core/instance_masks.h"
+#include "../core/instance_masks_cuda.h"
 #include "../core/mask_stats.h"
 #include "../core/mask_stats_cuda.h"
 #include "../core/morphology.h"
@@ -178,6 +180,73 @@ void testPostprocessShared() {
   CHECK(differing * 10000 <= total, "more than 0.01%% of pixels differ from PyTorch");
 }
 
+// The CPU instance masks of the planes `index` names (all-zero where an index is out of range).
+std::vector<uint8_t> cpuInstanceMasks(const std::vector<float>& logits, int numPlanes, const std::vector<int32_t>& index,
+                                      const InstanceMaskGeometry& g) {
+  const size_t planeIn = static_cast<size_t>(g.maskSize) * g.maskSize, planeOut = static_cast<size_t>(g.originalH) * g.originalW;
+  std::vector<uint8_t> want(g.numMasks * planeOut, 0);
+  InstanceMaskGeometry one = g;
+  one.numMasks = 1;
+  for (int k = 0; k < g.numMasks; k++)
+    if (index[k] >= 0 && index[k] < numPlanes)
+      postprocessInstanceMasks(logits.data() + index[k] * planeIn, one, want.data() + k * planeOut);
+  return want;
+}
+
+void testInstanceMasks() {
+  std::normal_distribution<float> logit(0.0f, 4.0f);
+  struct Geo { int numMasks, m, oh, ow; float threshold; };
+  const Geo geos[] = {{4, 288, 77, 201, 0.5f}, {3, 64, 300, 400, 0.5f}, {2, 16, 131, 61, 0.3f}, {2, 64, 64, 64, 0.5f},
+                      {3, 8, 5, 7, 0.5f},     {1, 288, 3, 500, 0.9f},  {2, 32, 1, 1, 0.5f},    {2, 72, 1008, 1008, 0.5f},
+                      {3, 8, 8, 8, 0.0f},     {2, 16, 40, 40, 1.0f}};
+  long total = 0;
+  int cases = 0;
+  for (const Geo& geo : geos) {
+    const int P = geo.numMasks + 3;  // query planes; the index list picks some of them
+    const size_t planeIn = static_cast<size_t>(geo.m) * geo.m;
+    std::vector<float> logits(P * planeIn);
+    for (size_t i = 0; i < logits.size(); i++) {
+      // Mostly smooth values near 0 (probabilities near the threshold), some noise and specials.
+      const size_t r = rng() % 1000;
+      logits[i] = r == 0 ? NAN : r == 1 ? INFINITY : r == 2 ? -INFINITY : r < 100 ? 0.0f : r < 400 ? logit(rng) * 0.01f : logit(rng);
+    }
+    InstanceMaskGeometry g{geo.numMasks, geo.m, geo.oh, geo.ow, geo.threshold};
+    std::vector<int32_t> index(geo.numMasks);
+    for (auto& v : index) v = static_cast<int32_t>(rng() % P);
+    if (geo.numMasks > 1) index[geo.numMasks - 1] = (cases % 2) ? -1 : P;  // padding: an all-zero mask
+    std::vector<int32_t> identity(geo.numMasks);
+    for (int k = 0; k < geo.numMasks; k++) identity[k] = k;
+    DeviceArray<float> dLogits(logits);
+    DeviceArray<int32_t> dIndex(index);
+    for (const bool selected : {true, false}) {
+      const auto want = cpuInstanceMasks(logits, P, selected ? index : identity, g);
+      DeviceArray<uint8_t> dOut(want.size());
+      throwIfCudaFailed(cuda::postprocessInstanceMasks(dLogits.ptr, P, selected ? dIndex.ptr : nullptr, g, dOut.ptr, nullptr),
+                        "instance masks");
+      const auto got = dOut.download();
+      size_t differing = 0;
+      for (size_t i = 0; i < got.size(); i++) differing += got[i] != want[i];
+      CHECK(differing == 0, "m=%d → %dx%d threshold %g%s: %zu of %zu pixels differ from the CPU", geo.m, geo.oh, geo.ow,
+            geo.threshold, selected ? " (index list)" : "", differing, got.size());
+      total += static_cast<long>(got.size());
+      cases++;
+    }
+  }
+  // 2 masks × 40000 rows (past the 65535-block grid limit), output one byte off alignment.
+  const InstanceMaskGeometry tall{2, 16, 40000, 3, 0.5f};
+  std::vector<float> logits(2 * 16 * 16);
+  for (auto& v : logits) v = logit(rng);
+  const auto want = cpuInstanceMasks(logits, 2, {0, 1}, tall);
+  DeviceArray<float> dLogits(logits);
+  DeviceArray<uint8_t> dOut(want.size() + 1);
+  throwIfCudaFailed(cuda::postprocessInstanceMasks(dLogits.ptr, 2, nullptr, tall, dOut.ptr + 1, nullptr), "instance masks");
+  const auto all = dOut.download();
+  size_t differing = 0;
+  for (size_t i = 0; i < want.size(); i++) differing += all[i + 1] != want[i];
+  CHECK(differing == 0, "2 x 40000 x 3 unaligned: %zu pixels differ from the CPU", differing);
+  std::printf("  %d cases, %ld pixels, bit-exact with the CPU\n", cases + 1, total + static_cast<long>(want.size()));
+}
+
 void testNormalize() {
   const float mean[3] = {0.485f, 0.456f, 0.406f}, stdv[3] = {0.229f, 0.224f, 0.225f};
   for (const auto& s : std::vector<std::array<int, 3>>{{64, 64, 64}, {64, 40, 64}, {13, 64, 64}, {100, 77, 128}, {1, 1, 8}}) {
@@ -304,6 +373,7 @@ int runCudaKernelTests(bool requireGpu) {
       {"CUDA morphology = OpenCV (shared cases)", testMorphologyShared},
       {"CUDA post-processing = CPU (random logits, candidate selection)", testPostprocessRandom},
       {"CUDA post-processing = PyTorch (shared cases)", testPostprocessShared},
+      {"CUDA instance masks = CPU (bit-exact; index list, padding, NaN/inf logits)", testInstanceMasks},
       {"CUDA normalize = CPU (bit-exact)", testNormalize},
       {"CUDA candidate selection = CPU", testSelection},
       {"CUDA mask statistics = CPU", testMaskStats},

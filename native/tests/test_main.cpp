@@ -3,18 +3,21 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <functional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "../core/instance_masks.h"
 #include "../core/mask_stats.h"
 #include "../core/morphology.h"
 #include "../core/morphology_reference.h"
 #include "../core/postprocess.h"
 #include "../core/preprocess.h"
 #include "../core/selection.h"
+#include "../core/sigmoid.h"
 #include "../core/upscale.h"
 #include "check.h"
 #ifdef SAM3CLIP_HAS_CUDA
@@ -166,6 +169,90 @@ void testPostprocessMatchesReference() {
   }
 }
 
+void testInstanceMasksMatchReference() {
+  // {numMasks, m, H, W, threshold}: shrinking, enlarging, non-square, same size, 1×1.
+  const InstanceMaskGeometry cases[] = {
+      {3, 8, 5, 7, 0.5f},      {2, 16, 100, 37, 0.3f}, {1, 64, 64, 64, 0.5f},   {2, 64, 300, 200, 0.5f},
+      {1, 16, 1, 1, 0.5f},     {1, 288, 480, 640, 0.5f}, {2, 32, 33, 200, 0.8f}, {1, 8, 8, 8, 0.1f},
+      {1, 72, 1008, 1008, 0.5f}, {2, 5, 3, 1000, 0.05f},
+  };
+  std::mt19937 rng(4242);
+  std::normal_distribution<float> noise(0.0f, 3.0f);
+  size_t total = 0, nearThreshold = 0;
+  for (const InstanceMaskGeometry& g : cases) {
+    const int m = g.maskSize;
+    const size_t planeIn = static_cast<size_t>(m) * m, planeOut = static_cast<size_t>(g.originalH) * g.originalW;
+    std::vector<float> logits(g.numMasks * planeIn);
+    const float fx = 0.1f + (rng() % 100) * 0.01f, fy = 0.08f + (rng() % 100) * 0.008f;
+    for (int k = 0; k < g.numMasks; k++)
+      for (int y = 0; y < m; y++)
+        for (int x = 0; x < m; x++)
+          logits[k * planeIn + static_cast<size_t>(y) * m + x] =
+              8.0f * std::sin(fx * x * (k + 1) * 8 / m) * std::cos(fy * y * 8 / m) + noise(rng);
+    std::vector<uint8_t> got(g.numMasks * planeOut, 7);
+    postprocessInstanceMasks(logits.data(), g, got.data());
+    const double threshold = g.maskThreshold;
+    size_t wrong = 0;
+    for (int k = 0; k < g.numMasks; k++) {
+      std::vector<double> probs(planeIn);
+      for (size_t i = 0; i < planeIn; i++) probs[i] = 1.0 / (1.0 + std::exp(-static_cast<double>(logits[k * planeIn + i])));
+      const auto up = bilinearDouble(probs, m, m, g.originalH, g.originalW);
+      for (size_t i = 0; i < planeOut; i++) {
+        const uint8_t v = got[k * planeOut + i];
+        CHECK(v <= 1, "byte %d at mask %d pixel %zu", v, k, i);
+        total++;
+        if (std::fabs(up[i] - threshold) <= 1e-5) {
+          nearThreshold++;
+          continue;
+        }
+        wrong += v != (up[i] > threshold);
+      }
+    }
+    CHECK(wrong == 0, "m=%d → %dx%d, threshold %g: %zu pixels away from the threshold differ", m, g.originalH,
+          g.originalW, threshold, wrong);
+  }
+  std::printf("  %zu pixels, %zu within 1e-5 of the threshold not compared\n", total, nearThreshold);
+
+  // Special logits: NaN gives 0 wherever it reaches; ±inf are probabilities 1 and 0.
+  const float nan = std::nanf(""), inf = INFINITY;
+  const std::vector<float> special = {nan, 0.0f, inf, -inf};  // 2×2
+  const InstanceMaskGeometry same{1, 2, 2, 2, 0.5f};
+  uint8_t out[4];
+  postprocessInstanceMasks(special.data(), same, out);
+  CHECK(out[0] == 0 && out[1] == 0 && out[2] == 1 && out[3] == 0, "special logits: %d %d %d %d", out[0], out[1], out[2],
+        out[3]);
+  // Threshold 1 keeps nothing, threshold 0 keeps every probability above 0.
+  const std::vector<float> big = {100.0f, -95.0f, 20.0f, -20.0f};
+  postprocessInstanceMasks(big.data(), {1, 2, 2, 2, 1.0f}, out);
+  CHECK(out[0] + out[1] + out[2] + out[3] == 0, "threshold 1");
+  postprocessInstanceMasks(big.data(), {1, 2, 2, 2, 0.0f}, out);
+  CHECK(out[0] == 1 && out[1] == 0 && out[2] == 1 && out[3] == 1, "threshold 0: %d %d %d %d", out[0], out[1], out[2], out[3]);
+}
+
+void testSigmoidMatchesPyTorch() {
+  // torch.sigmoid of a float32 tensor (PyTorch 2.15, AVX-512 vector path), as bit patterns.
+  const uint32_t cases[][2] = {
+      {0x00000000, 0x3f000000}, {0x80000000, 0x3f000000}, {0x33d6bf95, 0x3f000001}, {0xb3d6bf95, 0x3f000000},
+      {0x3e800000, 0x3f0feacd}, {0xbe800000, 0x3ee02a67}, {0x3f000000, 0x3f1f597f}, {0x3f800000, 0x3f3b26a8},
+      {0xbf800000, 0x3e89b2b1}, {0x40200000, 0x3f6c948f}, {0xc0700000, 0x3cbc3b0a}, {0x40800000, 0x3f7b6541},
+      {0x40c90fdb, 0x3f7f85d8}, {0xc0f00000, 0x3a10e858}, {0x41200000, 0x3f7ffd06}, {0xc144cccd, 0x3698bb00},
+      {0x417e6666, 0x3f7ffffe}, {0xc184cccd, 0x3384a13e}, {0x418c0000, 0x3f800000}, {0xc1a00000, 0x310da433},
+      {0x41f00000, 0x3f800000}, {0xc2200000, 0x229cbc92}, {0x424a0000, 0x3f800000}, {0xc2700000, 0x142d70c9},
+      {0x42a00000, 0x3f800000}, {0xc2ae0000, 0x00b33688}, {0x42b10000, 0x3f800000}, {0xc2be0000, 0x00000000},
+      {0x42ce0000, 0x3f800000}, {0xc2cfcccd, 0x00000000}, {0x0da24260, 0x3f000000}, {0x3f317218, 0x3f2aaaab},
+  };
+  for (const auto& c : cases) {
+    float x, want;
+    std::memcpy(&x, &c[0], 4);
+    std::memcpy(&want, &c[1], 4);
+    const float got = sigmoid(x);
+    uint32_t bits;
+    std::memcpy(&bits, &got, 4);
+    CHECK(bits == c[1], "sigmoid(%.9g) = %.9g (0x%08x), PyTorch %.9g (0x%08x)", x, got, bits, want, c[1]);
+  }
+  CHECK(std::isnan(sigmoid(std::nanf(""))) && sigmoid(INFINITY) == 1.0f && sigmoid(-INFINITY) == 0.0f, "NaN, ±inf");
+}
+
 void testStats() {
   const std::vector<uint8_t> empty(12, 0);
   MaskStats s = maskStats(empty.data(), 4, 3);
@@ -264,6 +351,8 @@ int main(int argc, char** argv) {
       {"morphology matches the reference", testMorphologyMatchesReference},
       {"morphology op names", testParseMorphOp},
       {"postprocess matches a double-precision reference", testPostprocessMatchesReference},
+      {"instance masks match a double-precision reference", testInstanceMasksMatchReference},
+      {"sigmoid matches PyTorch's float32 sigmoid", testSigmoidMatchesPyTorch},
       {"mask stats", testStats},
       {"COCO RLE", testRle},
       {"normalize to NCHW", testNormalize},
