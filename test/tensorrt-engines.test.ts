@@ -92,6 +92,35 @@ describe('build-engines', () => {
     expect(progress.filter((p) => p.fraction === 1)).toHaveLength(4);
   });
 
+  it('builds the sam3-concept graphs (image encoder, text encoder, detector) with a prompt-batch profile for the detector', async () => {
+    const concept = path.resolve(__dirname, 'fixtures/sam3-concept-tiny');
+    process.env.SAM3CLIP_ENGINE_BUILDER = fakeBuilder;
+    const argsLog = path.join(tempDir(), 'args.jsonl');
+    process.env.FAKE_ARGS_LOG = argsLog;
+    const progress: BuildProgress[] = [];
+    const result = await buildEngines({ models: concept, engines: tempDir(), maxPrompts: 8, precision: 'fp32', onProgress: (p) => progress.push(p) });
+    expect(readdirSync(result.dir).sort()).toEqual(['detector.engine', 'image_encoder.engine', 'metadata.json', 'text_encoder.engine']);
+    expect([...new Set(progress.map((p) => p.graph))]).toEqual(['image_encoder', 'text_encoder', 'detector']);
+    const pkg = await loadModelPackage(concept);
+    const m = pkg.manifest as import('../dist/model/manifest-types.js').ConceptManifest;
+    const builds = readFileSync(argsLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]).filter((a) => !a.includes('--probe'));
+    const detector = builds.find((a) => a[a.indexOf('--onnx') + 1]!.endsWith(m.files.detector.path))!;
+    const [h, w] = m.dims.embeddingSize;
+    const C = m.dims.embeddingChannels;
+    const L = m.tokenizer.contextLength;
+    const T = m.dims.textFeatures;
+    expect(detector).toContain(`fpn_feats_2:1x${C}x${h}x${w},1x${C}x${h}x${w},1x${C}x${h}x${w}`);
+    expect(detector).toContain(`text_features:1x${L}x${T},4x${L}x${T},8x${L}x${T}`);
+    expect(detector).toContain(`attention_mask:1x${L},4x${L},8x${L}`);
+    const meta = JSON.parse(readFileSync(path.join(result.dir, 'metadata.json'), 'utf8'));
+    expect(meta.engines.detector.sourceSha256).toBe(m.files.detector.sha256);
+    // The GPU pipeline chains the tracker families' graphs only: with these engines the segmenter says so.
+    await expect(createSegmenter({ models: concept, backend: 'tensorrt', engines: result.dir })).rejects.toMatchObject({
+      code: 'E_BACKEND_UNAVAILABLE',
+      message: expect.stringContaining('sam3-concept'),
+    });
+  });
+
   it('refuses FP16 from an FP32 graph on TensorRT 11, reports builder failures with their code, and leaves no half-built folder', async () => {
     process.env.SAM3CLIP_ENGINE_BUILDER = fakeBuilder;
     const root = tempDir();
