@@ -2,26 +2,31 @@
  * The page in real headless Chromium (Debian's /usr/bin/chromium driven by playwright-core) on the trained
  * demo package (models/shapes-demo): upload a coloured-shapes image, ask for "red circle, blue square",
  * move both sliders, click the red circle and get it named. Saves test/artifacts/web-page.png.
+ * Then on the tiny sam3-concept package (test/fixtures/sam3-concept-tiny), whose several instances per
+ * prompt are drawn, labelled, clicked and listed: checked against the JSON of the same request.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../dist/server/create-server.js';
 import { demoScene } from '../scripts/fixtures/shapes-image.js';
 import { png } from './support/images.js';
 
 const DEMO_MODELS = path.resolve(__dirname, '..', 'models', 'shapes-demo');
+const TINY_TRACKER_MODELS = path.resolve(__dirname, 'fixtures', 'sam3-tiny');
+const CONCEPT_MODELS = path.resolve(__dirname, 'fixtures', 'sam3-concept-tiny');
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`${CHROMIUM} is absent (apt-get install chromium): the browser test is skipped`);
 
-/** A server on the demo package and a Chromium, for one describe block. */
-function demoPage() {
+/** A server on a model package (the demo one unless told) and a Chromium, for one describe block. */
+function demoPage(models = DEMO_MODELS) {
   const ctx = {} as { server: ReturnType<typeof createServer>; browser: Browser; url: string };
   beforeAll(async () => {
-    ctx.server = createServer({ models: DEMO_MODELS, host: '127.0.0.1', port: 0 });
+    ctx.server = createServer({ models, host: '127.0.0.1', port: 0 });
     const { port } = await ctx.server.listen();
     ctx.url = `http://127.0.0.1:${port}/`;
     ctx.browser = await chromium.launch({
@@ -53,8 +58,9 @@ describe.skipIf(!haveChromium)('web page in headless Chromium', () => {
     await page.fill('#prompt', 'red circle, blue square');
     await expect.poll(() => page.locator('#masks li').count()).toBe(2);
     const labels = await page.locator('#masks li .label').allTextContents();
-    expect(labels[0]).toMatch(/^red circle — \d\.\d\d/);
-    expect(labels[1]).toMatch(/^blue square — \d\.\d\d/);
+    // The tracker family keeps one mask per prompt: one instance, or below the threshold.
+    expect(labels[0]).toMatch(/^red circle — (1 instance, score \d\.\d\d, \d+ px|below threshold \(best \d\.\d\d\))$/);
+    expect(labels[1]).toMatch(/^blue square — (1 instance, score \d\.\d\d, \d+ px|below threshold \(best \d\.\d\d\))$/);
 
     // The canvas shows the image with masks blended in: pixels of the shapes differ from the upload.
     const changed = await page.evaluate(([rgb, w, h]) => {
@@ -208,6 +214,352 @@ describe.skipIf(!haveChromium)('web page details a new user meets', () => {
     await expect.poll(() => page.evaluate(() => (document.getElementById('canvas') as HTMLCanvasElement).width)).toBe(img.width);
     await new Promise((r) => setTimeout(r, 1200));
     expect(await page.locator('#error').isHidden()).toBe(true);
+  });
+});
+
+interface RleJson { size: [number, number]; counts: number[] }
+interface InstanceJson { score: number; box: number[]; bbox: [number, number, number, number]; area: number; rle: RleJson }
+interface ResultJson {
+  prompt: string; score: number; passedThreshold: boolean; bbox: number[]; area: number; rle: RleJson;
+  instances: InstanceJson[]; presence?: number; candidates?: unknown;
+}
+interface SegmentJson { results: ResultJson[]; width: number; height: number }
+/** What the page drew, read from its state and its canvas. */
+interface DrawnView {
+  width: number; height: number; scale: number; ring: number; pixels: number[];
+  instances: { key: number; result: number; index: number; count: number; prompt: string; score: number; area: number; below: boolean;
+    colour: number[]; mask: { x: number; y: number; w: number; h: number; area: number; data: number[] } }[];
+  order: number[]; visible: boolean[];
+}
+
+/** A COCO RLE (column-major, starting with zeros) as a row-major 0/1 mask. */
+function decodeRle(rle: RleJson): Uint8Array {
+  const [h, w] = rle.size;
+  const out = new Uint8Array(w * h);
+  let i = 0;
+  rle.counts.forEach((n, run) => {
+    if (run % 2) for (let j = i; j < i + n; j++) out[(j % h) * w + Math.floor(j / h)] = 1;
+    i += n;
+  });
+  return out;
+}
+
+async function setSlider(page: Page, id: string, value: string): Promise<void> {
+  await page.locator(`#${id}`).evaluate((el, v) => {
+    (el as HTMLInputElement).value = v;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, value);
+}
+
+/** Uploads the demo scene, asks for prompts, and returns the JSON of that /api/segment request once the page shows it. */
+async function segmentOnPage(page: Page, url: string, prompts: string, settings: { threshold: string; maxInstances: string }) {
+  await page.goto(url);
+  await page.locator('#status', { hasText: /^(Ready|Model loading failed)/ }).waitFor();
+  expect(await page.locator('#status').textContent()).toMatch(/^Ready/);
+  await setSlider(page, 'threshold', settings.threshold);
+  await page.fill('#max-instances', settings.maxInstances);
+  const img = demoScene();
+  await page.setInputFiles('#image', { name: 'shapes.png', mimeType: 'image/png', buffer: await png(img.rgb, img.width, img.height) });
+  await expect.poll(() => page.evaluate(() => (document.getElementById('canvas') as HTMLCanvasElement).width)).toBe(img.width);
+  const answer = page.waitForResponse((r) => r.url().endsWith('/api/segment') && r.request().method() === 'POST');
+  await page.fill('#prompt', prompts);
+  const response = await answer;
+  expect(response.status()).toBe(200);
+  if (settings.maxInstances) expect(response.request().postData()).toContain(`name="maxInstances"\r\n\r\n${settings.maxInstances}\r\n`);
+  else expect(response.request().postData()).not.toContain('name="maxInstances"');
+  const json = (await response.json()) as SegmentJson;
+  await expect.poll(() => page.locator('#masks > li').count()).toBe(json.results.length);
+  return { img, json };
+}
+
+async function drawnView(page: Page): Promise<DrawnView> {
+  return page.evaluate(() => {
+    type St = { instances: (Omit<DrawnView['instances'][number], 'mask'> & { mask: { x: number; y: number; w: number; h: number; area: number; data: Uint8Array } })[];
+      order: number[]; visible: boolean[] };
+    const st = (0, eval)('state') as St;
+    const canvas = document.getElementById('canvas') as HTMLCanvasElement;
+    const scale = canvas.clientWidth / canvas.width;
+    return {
+      width: canvas.width,
+      height: canvas.height,
+      scale,
+      ring: Math.max(1, Math.round(2 / scale)),
+      pixels: Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data),
+      instances: st.instances.map((d) => ({ ...d, mask: { ...d.mask, data: Array.from(d.mask.data) } })),
+      order: st.order,
+      visible: st.visible,
+    };
+  });
+}
+
+function inMask(m: DrawnView['instances'][number]['mask'], x: number, y: number): boolean {
+  return x >= m.x && y >= m.y && x < m.x + m.w && y < m.y + m.h && m.data[(y - m.y) * m.w + (x - m.x)] === 1;
+}
+
+/**
+ * Pixels where instance `key` is the topmost thing drawn, filled at half strength: its mask all around
+ * (past its own outline), and no later-drawn instance's mask or outline near.
+ */
+function ownPixels(view: DrawnView, key: number): number[] {
+  const d = view.instances[key]!;
+  const later = view.order.slice(view.order.indexOf(key) + 1).map((k) => view.instances[k]!).filter((o) => view.visible[o.result] && !o.below);
+  const margin = view.ring + 1;
+  const out: number[] = [];
+  for (let y = margin; y < view.height - margin; y++)
+    for (let x = margin; x < view.width - margin; x++) {
+      let ok = inMask(d.mask, x, y);
+      for (let dy = -margin; ok && dy <= margin; dy++)
+        for (let dx = -margin; ok && dx <= margin; dx++)
+          ok = inMask(d.mask, x + dx, y + dy) && !later.some((o) => inMask(o.mask, x + dx, y + dy));
+      if (ok) out.push(y * view.width + x);
+    }
+  return out;
+}
+
+/** The list's text for a result, from its JSON. */
+function listText(r: ResultJson): string {
+  const presence = r.presence === undefined ? '' : `, presence ${r.presence.toFixed(2)}`;
+  const n = r.instances.length;
+  if (!r.passedThreshold) return `${r.prompt} — below threshold (best ${r.score.toFixed(2)})${presence}`;
+  return `${r.prompt} — ${n} instance${n === 1 ? '' : 's'}, ${n === 1 ? 'score' : 'best'} ${r.score.toFixed(2)}, ${r.area} px${presence}`;
+}
+
+const CONCEPT_PROMPTS = 'red circle, blue square, green triangle';
+const CONCEPT_SETTINGS = { threshold: '0.1', maxInstances: '6' };
+
+describe.skipIf(!haveChromium)('web page on a sam3-concept package: instances', () => {
+  const ctx = demoPage(CONCEPT_MODELS);
+
+  it('is a sam3-concept package answering several instances (what the tests below rely on)', async () => {
+    expect(JSON.parse(readFileSync(path.join(CONCEPT_MODELS, 'manifest.json'), 'utf8')).family).toBe('sam3-concept');
+  });
+
+  it('draws every instance in a colour of its own, labelled with its prompt and score, and nothing else', async () => {
+    const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const { img, json } = await segmentOnPage(page, ctx.url, CONCEPT_PROMPTS, CONCEPT_SETTINGS);
+    for (const r of json.results) {
+      expect(r.candidates).toBeUndefined();
+      expect(r.presence).toBeTypeOf('number');
+      expect(r.passedThreshold).toBe(r.instances.length > 0);
+      expect(r.instances.length).toBeLessThanOrEqual(Number(CONCEPT_SETTINGS.maxInstances));
+    }
+    const total = json.results.reduce((n, r) => n + r.instances.length, 0);
+    expect(total, 'the prompts and threshold must find several instances').toBeGreaterThanOrEqual(2);
+
+    // The page's instances are the JSON's, in order, with the same masks.
+    const view = await drawnView(page);
+    const kept = view.instances.filter((d) => !d.below);
+    expect(kept.map((d) => [d.result, d.index, d.count, d.prompt, d.score, d.area])).toEqual(
+      json.results.flatMap((r, i) => r.instances.map((inst, k) => [i, k, r.instances.length, r.prompt, inst.score, inst.area])),
+    );
+    for (const d of kept) {
+      const want = decodeRle(json.results[d.result]!.instances[d.index]!.rle);
+      const got = new Uint8Array(want.length);
+      for (let y = 0; y < view.height; y++) for (let x = 0; x < view.width; x++) got[y * view.width + x] = inMask(d.mask, x, y) ? 1 : 0;
+      expect(got.reduce((a, v) => a + v, 0)).toBe(d.area);
+      expect(Buffer.from(got).equals(Buffer.from(want))).toBe(true);
+    }
+    expect(new Set(kept.map((d) => d.colour.join())).size).toBe(kept.length);
+
+    // Where an instance lies on top, the canvas shows the image half-blended with that instance's colour.
+    const shown = new Set<string>();
+    for (const d of kept) {
+      const own = ownPixels(view, d.key);
+      if (!own.length) continue;
+      for (const p of own.slice(0, 50))
+        for (let c = 0; c < 3; c++)
+          expect(Math.abs(view.pixels[p * 4 + c]! - (img.rgb[p * 3 + c]! + d.colour[c]!) / 2), `${d.prompt} #${d.index + 1}`).toBeLessThanOrEqual(2);
+      shown.add(d.colour.join());
+    }
+    expect(shown.size, 'instances seen in their own colours').toBeGreaterThanOrEqual(2);
+    // Away from every mask and outline, the image is as uploaded: nothing below the threshold is drawn.
+    const near = (x: number, y: number) => kept.some((d) => {
+      for (let dy = -view.ring - 1; dy <= view.ring + 1; dy++)
+        for (let dx = -view.ring - 1; dx <= view.ring + 1; dx++) if (inMask(d.mask, x + dx, y + dy)) return true;
+      return false;
+    });
+    let untouched = 0;
+    for (let y = 0; y < view.height; y++)
+      for (let x = 0; x < view.width; x++) {
+        if (near(x, y)) continue;
+        const p = y * view.width + x;
+        for (let c = 0; c < 3; c++) expect(Math.abs(view.pixels[p * 4 + c]! - img.rgb[p * 3 + c]!)).toBeLessThanOrEqual(2);
+        untouched++;
+      }
+    expect(untouched).toBeGreaterThan(0);
+
+    // Labels: page text "prompt score" in the instance's colour, inside the image, none over another.
+    const labels = await page.evaluate(() => {
+      const canvas = document.getElementById('canvas')!;
+      const c = canvas.getBoundingClientRect();
+      const box = { x: c.x + canvas.clientLeft, y: c.y + canvas.clientTop, w: canvas.clientWidth, h: canvas.clientHeight };
+      return {
+        box,
+        labels: [...document.querySelectorAll<HTMLElement>('#labels span')].map((l) => {
+          const r = l.getBoundingClientRect();
+          return { key: Number(l.dataset.key), text: l.textContent, colour: getComputedStyle(l).color, x: r.x, y: r.y, w: r.width, h: r.height };
+        }),
+      };
+    });
+    expect(labels.labels.length).toBeGreaterThan(0);
+    expect(new Set(labels.labels.map((l) => l.key)).size).toBe(labels.labels.length);
+    for (const l of labels.labels) {
+      const d = view.instances[l.key]!;
+      expect(d.below).toBe(false);
+      const inst = json.results[d.result]!.instances[d.index]!;
+      expect(l.text).toBe(`${json.results[d.result]!.prompt} ${inst.score.toFixed(2)}`);
+      expect(l.colour).toBe(`rgb(${d.colour.join(', ')})`);
+      expect(l.x).toBeGreaterThanOrEqual(labels.box.x - 0.5);
+      expect(l.y).toBeGreaterThanOrEqual(labels.box.y - 0.5);
+      expect(l.x + l.w).toBeLessThanOrEqual(labels.box.x + labels.box.w + 0.5);
+      expect(l.y + l.h).toBeLessThanOrEqual(labels.box.y + labels.box.h + 0.5);
+    }
+    for (const [i, a] of labels.labels.entries())
+      for (const b of labels.labels.slice(i + 1))
+        expect(a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h, `${a.text} over ${b.text}`).toBe(false);
+
+    mkdirSync(path.resolve(__dirname, 'artifacts'), { recursive: true });
+    await page.screenshot({ path: path.resolve(__dirname, 'artifacts', 'web-page-instances.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('a click names the topmost instance under the pointer: its label, score and area, at any display scale', async () => {
+    const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const { json } = await segmentOnPage(page, ctx.url, CONCEPT_PROMPTS, CONCEPT_SETTINGS);
+    const answer = (key: number, view: DrawnView) => {
+      const d = view.instances[key]!;
+      const r = json.results[d.result]!;
+      const inst = r.instances[d.index]!;
+      return `${r.prompt}: score ${inst.score.toFixed(3)}, area ${inst.area} px (instance ${d.index + 1} of ${r.instances.length})`;
+    };
+    // A click at the middle of image pixel p, in the canvas's content box however it is scaled.
+    const clickPixel = async (p: number, view: DrawnView) => {
+      const size = await page.locator('#canvas').evaluate((c) => ({ w: c.clientWidth, h: c.clientHeight }));
+      await page.locator('#canvas').click({
+        position: { x: (((p % view.width) + 0.5) / view.width) * size.w, y: ((Math.floor(p / view.width) + 0.5) / view.height) * size.h },
+      });
+    };
+
+    let view = await drawnView(page);
+    // For each instance that lies on top somewhere: a click there names it.
+    const tops = view.instances.filter((d) => !d.below).map((d) => ({ key: d.key, own: ownPixels(view, d.key) })).filter((t) => t.own.length);
+    expect(tops.length).toBeGreaterThanOrEqual(2);
+    for (const t of tops.slice(0, 4)) {
+      await clickPixel(t.own[Math.floor(t.own.length / 2)]!, view);
+      expect(await page.locator('#selection').textContent()).toBe(answer(t.key, view));
+      const label = page.locator(`#labels span[data-key="${t.key}"]`);
+      if (await label.count()) expect(await label.getAttribute('class')).toContain('selected');
+    }
+    // Where instances overlap, the one drawn last (on top) is named.
+    const kept = view.instances.filter((d) => !d.below);
+    for (let p = 0; p < view.width * view.height; p++) {
+      const under = view.order.filter((k) => kept.includes(view.instances[k]!) && inMask(view.instances[k]!.mask, p % view.width, Math.floor(p / view.width)));
+      if (under.length < 2) continue;
+      await clickPixel(p, view);
+      expect(await page.locator('#selection').textContent()).toBe(answer(under.at(-1)!, view));
+      break;
+    }
+    // Off every mask: nothing.
+    const free = Array.from({ length: view.width * view.height }, (_, p) => p)
+      .find((p) => !kept.some((d) => inMask(d.mask, p % view.width, Math.floor(p / view.width))));
+    if (free !== undefined) {
+      await clickPixel(free, view);
+      expect(await page.locator('#selection').textContent()).toBe('No mask here.');
+    }
+
+    // Another window size scales the canvas differently; the same pixel still names the same instance.
+    await page.setViewportSize({ width: 700, height: 560 });
+    await expect.poll(() => page.locator('#canvas').evaluate((c) => c.clientWidth)).not.toBe(Math.round(view.width * view.scale));
+    view = { ...view, scale: await page.locator('#canvas').evaluate((c) => c.clientWidth / (c as HTMLCanvasElement).width) };
+    expect(view.scale).not.toBe(Math.round(view.scale));
+    const t = tops[0]!;
+    await clickPixel(t.own[Math.floor(t.own.length / 2)]!, view);
+    expect(await page.locator('#selection').textContent()).toBe(answer(t.key, view));
+  });
+
+  it('lists each prompt with its instance count and best score, one row per instance, and downloads their masks', async () => {
+    const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const { json } = await segmentOnPage(page, ctx.url, CONCEPT_PROMPTS, CONCEPT_SETTINGS);
+    const items = page.locator('#masks > li');
+    expect(await items.locator('.label').allTextContents()).toEqual(json.results.map(listText));
+    for (const [i, r] of json.results.entries()) {
+      const item = items.nth(i);
+      expect(await item.getAttribute('class')).toBe(r.passedThreshold ? null : 'below');
+      const rows = await item.locator('.instance-label').allTextContents();
+      expect(rows).toEqual(r.instances.length > 1 ? r.instances.map((inst, k) => `#${k + 1} — ${inst.score.toFixed(2)}, ${inst.area} px`) : []);
+    }
+
+    // The prompt's PNG is the union of its instances; an instance's PNG is that instance.
+    const pngMask = async (button: ReturnType<Page['locator']>) => {
+      const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
+      const { data, info } = await sharp(await download.path()).greyscale().raw().toBuffer({ resolveWithObject: true });
+      expect([info.width, info.height]).toEqual([json.width, json.height]);
+      return { name: download.suggestedFilename(), mask: Uint8Array.from(data, (v) => (v > 127 ? 1 : 0)) };
+    };
+    const i = json.results.findIndex((r) => r.instances.length > 0);
+    const union = await pngMask(items.nth(i).locator(':scope > button'));
+    expect(union.name).toBe(`mask-${i + 1}.png`);
+    expect(Buffer.from(union.mask).equals(Buffer.from(decodeRle(json.results[i]!.rle)))).toBe(true);
+    const many = json.results.findIndex((r) => r.instances.length > 1);
+    if (many >= 0) {
+      const k = json.results[many]!.instances.length - 1;
+      const one = await pngMask(items.nth(many).locator('.instance button').nth(k));
+      expect(one.name).toBe(`mask-${many + 1}-instance-${k + 1}.png`);
+      expect(Buffer.from(one.mask).equals(Buffer.from(decodeRle(json.results[many]!.instances[k]!.rle)))).toBe(true);
+    }
+
+    // At the top threshold the same prompts read as below it, greyed, with nothing drawn or labelled.
+    const answer = page.waitForResponse((r) => r.url().endsWith('/api/segment'));
+    await setSlider(page, 'threshold', '0.9');
+    const high = (await (await answer).json()) as SegmentJson;
+    await expect.poll(() => items.locator('.label').allTextContents()).toEqual(high.results.map(listText));
+    for (const [n, r] of high.results.entries())
+      expect(await items.nth(n).getAttribute('class')).toBe(r.passedThreshold ? null : 'below');
+    const highTotal = high.results.reduce((a, r) => a + r.instances.length, 0);
+    expect(await page.locator('#labels span').count()).toBeLessThanOrEqual(highTotal);
+    if (highTotal === 0) {
+      expect(await page.locator('#labels span').count()).toBe(0);
+      const view = await drawnView(page);
+      const img = demoScene();
+      expect(view.pixels.filter((v, p) => p % 4 < 3 && Math.abs(v - img.rgb[(p >> 2) * 3 + (p % 4)]!) > 2).length).toBe(0);
+    }
+  });
+});
+
+describe.skipIf(!haveChromium)('web page on the tiny tracker package: one instance or none', () => {
+  const ctx = demoPage(TINY_TRACKER_MODELS);
+
+  it('lists each prompt as 1 instance or below the threshold, and draws a mask below it when asked for', async () => {
+    const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const { img, json } = await segmentOnPage(page, ctx.url, 'a cat, a dog, a red car, the sky', { threshold: '0.9', maxInstances: '' });
+    for (const r of json.results) {
+      expect(r.candidates).toBeDefined();
+      expect(r.instances.length).toBe(r.passedThreshold ? 1 : 0);
+    }
+    const items = page.locator('#masks > li');
+    expect(await items.locator('.label').allTextContents()).toEqual(json.results.map(listText));
+    expect(await page.locator('#masks .instance').count()).toBe(0);
+    const belowCount = json.results.filter((r) => !r.passedThreshold).length;
+    expect(await page.locator('#masks > li.below').count()).toBe(belowCount);
+    expect(await page.locator('#labels span').count()).toBeLessThanOrEqual(json.results.length - belowCount);
+
+    // Asked for, a prompt's mask below the threshold is drawn after all, in its own colour, and a click on it says so.
+    const b = json.results.findIndex((r) => !r.passedThreshold && r.area > 0);
+    expect(b, 'a prompt whose mask is below 0.9').toBeGreaterThanOrEqual(0);
+    await items.nth(b).locator('input[type=checkbox]').check();
+    const view = await drawnView(page);
+    const d = view.instances.find((o) => o.result === b)!;
+    expect([d.below, d.area]).toEqual([true, json.results[b]!.area]);
+    const own = ownPixels(view, d.key);
+    expect(own.length).toBeGreaterThan(0);
+    const p = own[Math.floor(own.length / 2)]!;
+    for (let c = 0; c < 3; c++) expect(Math.abs(view.pixels[p * 4 + c]! - (img.rgb[p * 3 + c]! + d.colour[c]!) / 2)).toBeLessThanOrEqual(2);
+    const size = await page.locator('#canvas').evaluate((c) => ({ w: c.clientWidth, h: c.clientHeight }));
+    await page.locator('#canvas').click({ position: { x: (((p % img.width) + 0.5) / img.width) * size.w, y: ((Math.floor(p / img.width) + 0.5) / img.height) * size.h } });
+    const r = json.results[b]!;
+    expect(await page.locator('#selection').textContent()).toBe(`${r.prompt}: score ${r.score.toFixed(3)}, area ${r.area} px (below threshold)`);
   });
 });
 

@@ -8,7 +8,38 @@ const MAX_BYTES = 4 * 1024 * 1024;
 const TYPES = ['image/jpeg', 'image/png', 'image/webp'];
 
 const $ = (id) => document.getElementById(id);
-const state = { imageId: null, bitmap: null, results: [], masks: [], visible: [], ready: false, request: 0, upload: 0 };
+// results: /api/segment's, one per prompt; masks: each prompt's union mask (full size, for its PNG);
+// instances: what the canvas can draw, every kept instance of every prompt (and, for a prompt whose only
+// mask fell below the threshold, that mask, drawn only when asked for); order: the drawing order, the
+// last one on top; visible: per prompt.
+const state = {
+  imageId: null, bitmap: null, results: [], masks: [], instances: [], order: [], visible: [], ready: false, request: 0, upload: 0,
+};
+
+/** n colours, none alike: the palette, then golden-angle hues at two lightnesses. */
+function instanceColours(n) {
+  const seen = new Set();
+  const out = [];
+  for (let k = 0; out.length < n; k++) {
+    let rgb = COLOURS[k];
+    if (!rgb) {
+      const h = (k * 137.508) % 360;
+      const l = k % 2 ? 0.42 : 0.62;
+      const c = (1 - Math.abs(2 * l - 1)) * 0.8;
+      const f = (a) => {
+        const t = (a + h / 30) % 12;
+        return Math.round(255 * (l - c / 2 * Math.max(-1, Math.min(t - 3, 9 - t, 1))));
+      };
+      rgb = [f(0), f(8), f(4)];
+    }
+    if (seen.has(rgb.join())) continue;
+    seen.add(rgb.join());
+    out.push(rgb);
+  }
+  return out;
+}
+
+const css = (rgb) => `rgb(${rgb.join(',')})`;
 
 function showError(message) {
   $('error').textContent = message;
@@ -48,6 +79,8 @@ function updateButton() {
 
 function clearSelection() {
   $('selection').textContent = '';
+  delete $('selection').dataset.key;
+  for (const el of document.querySelectorAll('.selected')) el.classList.remove('selected');
 }
 
 // The server reads the upload first: it says in words (and an E_ code) what is wrong with a file the
@@ -79,6 +112,8 @@ async function onFile() {
     state.imageId = id;
     state.results = [];
     state.masks = [];
+    state.instances = [];
+    state.order = [];
     renderList();
     draw();
     updateButton();
@@ -88,16 +123,74 @@ async function onFile() {
   }
 }
 
-function decodeRle(rle) {
+/**
+ * A COCO RLE mask as 0/1 pixels: the whole image, or with crop only its set pixels' bounding box
+ * ({ x, y, w, h } inside the image's width × height). area counts the set pixels.
+ */
+function decodeRle(rle, crop = false) {
   const [height, width] = rle.size;
-  const data = new Uint8Array(width * height);
+  let [x0, y0, x1, y1] = [0, 0, width, height];
+  if (crop) {
+    [x0, y0, x1, y1] = [width, height, 0, 0];
+    let j = 0;
+    rle.counts.forEach((count, run) => {
+      if (run % 2 && count > 0) {
+        const c0 = Math.floor(j / height);
+        const c1 = Math.floor((j + count - 1) / height);
+        x0 = Math.min(x0, c0);
+        x1 = Math.max(x1, c1 + 1);
+        // A run that goes on into the next column covers the last row and the first.
+        y0 = Math.min(y0, c0 === c1 ? j % height : 0);
+        y1 = Math.max(y1, c0 === c1 ? ((j + count - 1) % height) + 1 : height);
+      }
+      j += count;
+    });
+    if (x1 <= x0) [x0, y0, x1, y1] = [0, 0, 0, 0];
+  }
+  const w = x1 - x0;
+  const h = y1 - y0;
+  const data = new Uint8Array(w * h);
   let i = 0;
+  let area = 0;
   rle.counts.forEach((count, run) => {
     // COCO RLE is column-major and starts with a run of zeros.
-    if (run % 2) for (let j = i; j < i + count; j++) data[(j % height) * width + Math.floor(j / height)] = 1;
+    if (run % 2) {
+      for (let j = i; j < i + count; j++) data[((j % height) - y0) * w + Math.floor(j / height) - x0] = 1;
+      area += count;
+    }
     i += count;
   });
-  return { width, height, data };
+  return { x: x0, y: y0, w, h, width, height, data, area };
+}
+
+/** Whether image pixel (x, y) is set in a mask from decodeRle. */
+function maskHas(m, x, y) {
+  return x >= m.x && y >= m.y && x < m.x + m.w && y < m.y + m.h && m.data[(y - m.y) * m.w + (x - m.x)] === 1;
+}
+
+/**
+ * What the canvas draws, from /api/segment's results: each kept instance (an older server without
+ * instances: the result itself when it passed), and for a prompt with none its mask when it has one,
+ * shown only when asked for. Every one gets a colour of its own, the kept instances first; the larger
+ * are drawn first, so a small instance on a large one stays in sight and under the pointer.
+ */
+function instancesOf(results) {
+  const kept = [];
+  const below = [];
+  results.forEach((r, i) => {
+    const list = r.instances ?? (r.passedThreshold ? [r] : []);
+    list.forEach((inst, k) => kept.push({
+      result: i, index: k, count: list.length, prompt: r.prompt, score: inst.score, area: inst.area, bbox: inst.bbox,
+      mask: decodeRle(inst.rle, true), below: false,
+    }));
+    if (!list.length && r.area > 0)
+      below.push({ result: i, index: -1, count: 0, prompt: r.prompt, score: r.score, area: r.area, bbox: r.bbox, mask: decodeRle(r.rle, true), below: true });
+  });
+  const all = [...kept, ...below];
+  const colours = instanceColours(all.length);
+  all.forEach((d, k) => { d.key = k; d.colour = colours[k]; });
+  const order = all.map((_, k) => k).sort((a, b) => all[b].mask.area - all[a].mask.area || a - b);
+  return { instances: all, order };
 }
 
 async function segment() {
@@ -110,12 +203,14 @@ async function segment() {
   if ($('negative').value.trim()) form.append('negative', $('negative').value);
   form.append('threshold', $('threshold').value);
   form.append('smoothness', $('smoothness').value);
+  if ($('max-instances').value.trim()) form.append('maxInstances', $('max-instances').value.trim());
   try {
     const started = performance.now();
     const json = await api('/api/segment', form);
     if (ticket !== state.request) return; // a newer request superseded this one
     state.results = json.results;
     state.masks = json.results.map((r) => decodeRle(r.rle));
+    Object.assign(state, instancesOf(json.results));
     // A mask below the threshold is not an answer: listed, greyed, and off the canvas unless asked for.
     state.visible = json.results.map((r) => r.passedThreshold);
     clearSelection();
@@ -181,24 +276,35 @@ function draw() {
   const { width, height } = canvas;
   // The outline stays about 2 screen pixels wide whatever the display scale.
   const ring = Math.max(1, Math.round(2 / scale));
-  state.masks.forEach((mask, i) => {
-    if (!state.visible[i] || mask.width !== width || mask.height !== height) return;
-    const [r, g, b] = COLOURS[i % COLOURS.length];
-    const inner = erode(mask.data, width, height, ring);
-    const outside = erode(Uint8Array.from(mask.data, (v) => 1 - v), width, height, ring);
+  for (const k of state.order) {
+    const d = state.instances[k];
+    const m = d.mask;
+    if (!state.visible[d.result] || !m.area || m.width !== width || m.height !== height) continue;
+    // Only the instance's box, grown by its outline, is worked on.
+    const x0 = Math.max(0, m.x - ring - 1);
+    const y0 = Math.max(0, m.y - ring - 1);
+    const w = Math.min(width, m.x + m.w + ring + 1) - x0;
+    const h = Math.min(height, m.y + m.h + ring + 1) - y0;
+    const region = new Uint8Array(w * h);
+    for (let y = 0; y < m.h; y++) region.set(m.data.subarray(y * m.w, (y + 1) * m.w), (y + m.y - y0) * w + (m.x - x0));
+    const [r, g, b] = d.colour;
+    const inner = erode(region, w, h, ring);
+    const outside = erode(Uint8Array.from(region, (v) => 1 - v), w, h, ring);
+    const at = (p) => ((y0 + Math.floor(p / w)) * width + x0 + (p % w)) * 4;
     let luminance = 0;
     let n = 0;
-    for (let p = 0; p < mask.data.length; p++) {
-      if (mask.data[p] || outside[p]) continue;
-      luminance += 0.299 * image[p * 4] + 0.587 * image[p * 4 + 1] + 0.114 * image[p * 4 + 2];
+    for (let p = 0; p < region.length; p++) {
+      if (region[p] || outside[p]) continue;
+      const o = at(p);
+      luminance += 0.299 * image[o] + 0.587 * image[o + 1] + 0.114 * image[o + 2];
       n++;
     }
     // Outside the mask a dark or light line, whichever stands out from what lies there: a mask the
     // colour of its object (red over red) still shows its edge.
     const edge = n && luminance / n > 128 ? 0 : 255;
-    for (let p = 0; p < mask.data.length; p++) {
-      const o = p * 4;
-      if (mask.data[p]) {
+    for (let p = 0; p < region.length; p++) {
+      const o = at(p);
+      if (region[p]) {
         const a = inner[p] ? 0.5 : 1; // filled at half strength, its own edge at full
         pixels.data[o] = image[o] * (1 - a) + r * a;
         pixels.data[o + 1] = image[o + 1] * (1 - a) + g * a;
@@ -207,63 +313,123 @@ function draw() {
         pixels.data[o] = pixels.data[o + 1] = pixels.data[o + 2] = edge;
       }
     }
-  });
+  }
   ctx.putImageData(pixels, 0, 0);
   drawLabels(scale);
 }
 
-/** Labels as page text over the canvas: sharp at any scale, kept inside the image and off each other. */
+/**
+ * Labels as page text over the canvas, one per drawn instance ("prompt score", in its colour): sharp at
+ * any scale, kept inside the image and off each other. The best are placed first, each at the free
+ * place nearest above its box; one that finds no free place is left out (the list names every instance).
+ */
 function drawLabels(scale) {
   const layer = $('labels');
   layer.replaceChildren();
-  const bounds = { width: $('canvas').clientWidth, height: $('canvas').clientHeight };
+  const canvas = $('canvas');
+  const bounds = { width: canvas.clientWidth, height: canvas.clientHeight };
   const placed = [];
-  state.results.forEach((r, i) => {
-    if (!state.visible[i] || !r.passedThreshold || r.area === 0) return;
+  const hits = (a) => placed.some((b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h);
+  const shown = state.instances.filter((d) => !d.below && state.visible[d.result] && d.area > 0 && state.results[d.result].passedThreshold);
+  for (const d of shown.sort((a, b) => b.score - a.score || a.key - b.key)) {
     const label = document.createElement('span');
-    label.textContent = `${r.prompt} ${r.score.toFixed(2)}`;
-    label.style.color = `rgb(${COLOURS[i % COLOURS.length].join(',')})`;
-    label.dataset.prompt = r.prompt;
+    label.textContent = `${d.prompt} ${d.score.toFixed(2)}`;
+    label.style.color = css(d.colour);
+    label.dataset.prompt = d.prompt;
+    label.dataset.instance = String(d.index);
+    label.dataset.key = String(d.key);
+    if (String(d.key) === $('selection').dataset.key) label.classList.add('selected');
     layer.append(label);
     const w = label.offsetWidth;
     const h = label.offsetHeight;
-    let x = Math.min(Math.max(0, r.bbox[0] * scale), Math.max(0, bounds.width - w));
-    let y = Math.min(Math.max(0, r.bbox[1] * scale - h), Math.max(0, bounds.height - h));
-    const hits = (a) => placed.some((b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h);
-    // Move down (then up from the top) until it no longer covers an earlier label.
-    for (let tries = 0; hits({ x, y, w, h }) && tries < 2 * placed.length + 2; tries++) {
-      y += h;
-      if (y + h > bounds.height) y = 0;
+    const x = Math.min(Math.max(0, d.bbox[0] * scale), Math.max(0, bounds.width - w));
+    const clampY = (y) => Math.min(Math.max(0, y), Math.max(0, bounds.height - h));
+    const want = clampY(d.bbox[1] * scale - h);
+    // Above the box, else the nearest spot just above or below a label already placed, or an edge.
+    const spots = [want, clampY(d.bbox[1] * scale), clampY((d.bbox[1] + d.bbox[3]) * scale), 0, clampY(bounds.height),
+      ...placed.flatMap((b) => [clampY(b.y + b.h), clampY(b.y - h)])]
+      .filter((y) => !hits({ x, y, w, h }))
+      .sort((a, b) => Math.abs(a - want) - Math.abs(b - want));
+    if (!spots.length) {
+      label.remove();
+      continue;
     }
-    placed.push({ x, y, w, h });
-    label.style.left = `${x}px`;
-    label.style.top = `${y}px`;
-  });
+    placed.push({ x, y: spots[0], w, h });
+    // The layer covers the canvas's border too: the image starts past it.
+    label.style.left = `${x + canvas.clientLeft}px`;
+    label.style.top = `${spots[0] + canvas.clientTop}px`;
+  }
+}
+
+function swatch(colour) {
+  const el = document.createElement('span');
+  el.className = 'swatch';
+  el.style.background = colour ? css(colour) : '#ccc';
+  return el;
+}
+
+function pngButton(title, onClick) {
+  const download = document.createElement('button');
+  download.type = 'button';
+  download.textContent = 'PNG';
+  download.title = title;
+  download.addEventListener('click', onClick);
+  return download;
+}
+
+/** "a cat — 3 instances, best 0.82, 5230 px", or "… — below threshold (best 0.31)". */
+function resultText(r, count) {
+  const presence = typeof r.presence === 'number' ? `, presence ${r.presence.toFixed(2)}` : '';
+  if (!r.passedThreshold) return `${r.prompt} — below threshold (best ${r.score.toFixed(2)})${presence}`;
+  return `${r.prompt} — ${count} instance${count === 1 ? '' : 's'}, ${count === 1 ? 'score' : 'best'} ${r.score.toFixed(2)}`
+    + `, ${r.area} px${presence}`;
 }
 
 function renderList() {
   const list = $('masks');
   list.replaceChildren();
   state.results.forEach((r, i) => {
+    const own = state.instances.filter((d) => d.result === i && !d.below);
     const item = document.createElement('li');
     item.dataset.prompt = r.prompt;
+    item.dataset.instances = String(own.length);
+    if (own.length === 1) item.dataset.key = String(own[0].key);
     if (!r.passedThreshold) item.className = 'below';
     const toggle = document.createElement('input');
     toggle.type = 'checkbox';
     toggle.checked = state.visible[i];
+    // A prompt that found nothing has nothing to show or save.
+    toggle.disabled = r.area === 0;
     toggle.setAttribute('aria-label', `show ${r.prompt}`);
     toggle.addEventListener('change', () => { state.visible[i] = toggle.checked; clearSelection(); draw(); });
-    const swatch = document.createElement('span');
-    swatch.className = 'swatch';
-    swatch.style.background = `rgb(${COLOURS[i % COLOURS.length].join(',')})`;
     const text = document.createElement('span');
     text.className = 'label';
-    text.textContent = `${r.prompt} — ${r.score.toFixed(2)}${r.passedThreshold ? '' : ' (below threshold)'}, ${r.area} px`;
-    const download = document.createElement('button');
-    download.type = 'button';
-    download.textContent = 'PNG';
-    download.addEventListener('click', () => downloadMask(i));
-    item.append(toggle, swatch, text, download);
+    text.textContent = resultText(r, own.length);
+    const download = pngButton(own.length > 1 ? `all ${own.length} instances of ${r.prompt}` : r.prompt,
+      () => downloadMask(state.masks[i], `mask-${i + 1}.png`));
+    download.disabled = r.area === 0;
+    item.append(toggle, swatch((own[0] ?? state.instances.find((d) => d.result === i))?.colour), text, download);
+    if (own.length > 1) {
+      // Each instance's own row and PNG; a long list folds away.
+      const rows = document.createElement('details');
+      rows.className = 'instances';
+      rows.open = own.length <= 8;
+      const summary = document.createElement('summary');
+      summary.textContent = `${own.length} instances`;
+      rows.append(summary);
+      for (const d of own) {
+        const row = document.createElement('div');
+        row.className = 'instance';
+        row.dataset.key = String(d.key);
+        const label = document.createElement('span');
+        label.className = 'instance-label';
+        label.textContent = `#${d.index + 1} — ${d.score.toFixed(2)}, ${d.area} px`;
+        row.append(swatch(d.colour), label,
+          pngButton(`${r.prompt} #${d.index + 1}`, () => downloadMask(d.mask, `mask-${i + 1}-instance-${d.index + 1}.png`)));
+        rows.append(row);
+      }
+      item.append(rows);
+    }
     list.append(item);
   });
 }
@@ -275,34 +441,44 @@ function save(url, name) {
   a.click();
 }
 
-function downloadMask(i) {
-  const mask = state.masks[i];
+/** A mask from decodeRle as a black-and-white PNG the size of the image. */
+function downloadMask(mask, name) {
   const canvas = document.createElement('canvas');
   canvas.width = mask.width;
   canvas.height = mask.height;
   const ctx = canvas.getContext('2d');
   const image = ctx.createImageData(mask.width, mask.height);
-  for (let p = 0; p < mask.data.length; p++) {
-    const v = mask.data[p] ? 255 : 0;
-    image.data.set([v, v, v, 255], p * 4);
-  }
+  for (let p = 3; p < image.data.length; p += 4) image.data[p] = 255;
+  for (let y = 0; y < mask.h; y++)
+    for (let x = 0; x < mask.w; x++)
+      if (mask.data[y * mask.w + x]) image.data.fill(255, ((mask.y + y) * mask.width + mask.x + x) * 4, ((mask.y + y) * mask.width + mask.x + x) * 4 + 3);
   ctx.putImageData(image, 0, 0);
-  save(canvas.toDataURL('image/png'), `mask-${i + 1}.png`);
+  save(canvas.toDataURL('image/png'), name);
 }
 
+function select(d) {
+  clearSelection();
+  const sel = $('selection');
+  sel.textContent = d.below
+    ? `${d.prompt}: score ${d.score.toFixed(3)}, area ${d.area} px (below threshold)`
+    : `${d.prompt}: score ${d.score.toFixed(3)}, area ${d.area} px (instance ${d.index + 1} of ${d.count})`;
+  sel.dataset.key = String(d.key);
+  for (const el of document.querySelectorAll(`#labels [data-key="${d.key}"], #masks [data-key="${d.key}"]`)) el.classList.add('selected');
+}
+
+/** A click names the topmost drawn instance under the pointer. */
 function onCanvasClick(event) {
   const canvas = $('canvas');
   const rect = canvas.getBoundingClientRect();
-  const x = Math.floor(((event.clientX - rect.left) / rect.width) * canvas.width);
-  const y = Math.floor(((event.clientY - rect.top) / rect.height) * canvas.height);
-  for (let i = state.masks.length - 1; i >= 0; i--) {
-    const m = state.masks[i];
-    if (state.visible[i] && m.data[y * m.width + x]) {
-      const r = state.results[i];
-      $('selection').textContent = `${r.prompt}: score ${r.score.toFixed(3)}, area ${r.area} px`;
-      return;
-    }
+  // From the pointer to an image pixel: past the border, over the displayed size, whatever the scale.
+  const px = (v, offset, border, shown, size) => Math.min(size - 1, Math.max(0, Math.floor(((v - offset - border) / shown) * size)));
+  const x = px(event.clientX, rect.left, canvas.clientLeft, canvas.clientWidth, canvas.width);
+  const y = px(event.clientY, rect.top, canvas.clientTop, canvas.clientHeight, canvas.height);
+  for (let i = state.order.length - 1; i >= 0; i--) {
+    const d = state.instances[state.order[i]];
+    if (state.visible[d.result] && maskHas(d.mask, x, y)) return select(d);
   }
+  clearSelection();
   $('selection').textContent = 'No mask here.';
 }
 
@@ -317,6 +493,7 @@ function scheduleSegment() {
 $('image').addEventListener('change', onFile);
 $('prompt').addEventListener('input', () => { updateButton(); scheduleSegment(); });
 $('negative').addEventListener('input', scheduleSegment);
+$('max-instances').addEventListener('input', scheduleSegment);
 for (const id of ['threshold', 'smoothness']) {
   $(id).addEventListener('input', () => {
     $(`${id}-value`).textContent = id === 'threshold' ? Number($(id).value).toFixed(2) : $(id).value;
