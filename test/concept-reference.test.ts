@@ -1,0 +1,116 @@
+/**
+ * The committed tiny sam3-concept package must give what transformers gives: the references were made by
+ * Sam3Processor + Sam3Model + post_process_instance_segmentation on real photos
+ * (scripts/export/make_concept_fixture.py). Through the public API, at the reference's threshold and
+ * higher: the same instances, scores and presence within 1e-4, boxes within 1 px (the library clips them
+ * to the image, transformers does not), each mask's IoU ≥ 0.99. Nothing here runs PyTorch.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSegmenter, type Segmenter } from '../dist/index.js';
+
+const PACKAGE = path.resolve(__dirname, 'fixtures/sam3-concept-tiny');
+const REFERENCE = path.resolve(__dirname, 'fixtures/sam3-concept-tiny-reference/reference.json');
+const IMAGES = path.resolve(__dirname, '../../shared/images');
+
+interface Rle {
+  size: [number, number];
+  counts: number[];
+}
+interface ReferenceCase {
+  image: string;
+  width: number;
+  height: number;
+  prompt: string;
+  presence: number;
+  scores: number[];
+  instances: { query: number; score: number; box: [number, number, number, number]; mask: Rle }[];
+}
+const index = JSON.parse(readFileSync(REFERENCE, 'utf8')) as { threshold: number; maskThreshold: number; cases: ReferenceCase[] };
+
+/** COCO uncompressed RLE (column-major, background first) → row-major 0/1. */
+function decodeRle({ size: [h, w], counts }: Rle): Uint8Array {
+  const out = new Uint8Array(h * w);
+  let i = 0;
+  counts.forEach((n, k) => {
+    for (let j = 0; j < n; j++, i++) if (k % 2) out[(i % h) * w + Math.floor(i / h)] = 1;
+  });
+  return out;
+}
+
+function iou(a: Uint8Array, b: Uint8Array): number {
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < a.length; i++) {
+    inter += a[i]! & b[i]!;
+    union += a[i]! | b[i]!;
+  }
+  return union === 0 ? 1 : inter / union;
+}
+
+const SCORE_TOLERANCE = 1e-4;
+
+describe.skipIf(!existsSync(IMAGES))('sam3-concept tiny package vs transformers (Sam3Processor + post_process_instance_segmentation)', () => {
+  let segmenter: Segmenter;
+  beforeAll(async () => {
+    segmenter = await createSegmenter({ models: PACKAGE, backend: 'cpu', threads: 1 });
+  }, 60_000);
+  afterAll(() => segmenter?.dispose());
+
+  it('has references worth comparing: several instances per prompt, scores on both sides of 0.5, masks with foreground and background', () => {
+    expect(index.cases.length).toBeGreaterThanOrEqual(9);
+    const all = index.cases.flatMap((c) => c.scores);
+    expect(all.some((s) => s > 0.5)).toBe(true);
+    expect(all.some((s) => s < index.threshold)).toBe(true);
+    expect(index.cases.filter((c) => c.instances.length > 1).length).toBeGreaterThanOrEqual(6);
+    for (const c of index.cases)
+      for (const inst of c.instances) {
+        const area = decodeRle(inst.mask).reduce((a, v) => a + v, 0);
+        expect(area).toBeGreaterThan(0);
+        expect(area).toBeLessThan(c.width * c.height);
+      }
+  });
+
+  const images = [...new Set(index.cases.map((c) => c.image))];
+  for (const image of images) {
+    const cases = index.cases.filter((c) => c.image === image);
+    for (const threshold of [index.threshold, 0.5]) {
+      it(`${image}: ${cases.length} prompts in one call, threshold ${threshold}`, async () => {
+        const results = await segmenter.segment(path.join(IMAGES, image), cases.map((c) => c.prompt), {
+          threshold,
+          smoothness: 1, // no close: the reference is transformers' plain mask
+          maxInstances: 1000,
+        });
+        results.forEach((r, i) => {
+          const ref = cases[i]!;
+          expect(r.prompt).toBe(ref.prompt);
+          expect([r.mask.width, r.mask.height]).toEqual([ref.width, ref.height]);
+          expect(Math.abs(r.presence! - ref.presence)).toBeLessThan(SCORE_TOLERANCE);
+          // transformers lists kept queries in query order; the library best first.
+          const want = ref.instances.filter((x) => x.score > threshold).sort((a, b) => b.score - a.score);
+          // A score within the tolerance of the threshold may fall on either side of it.
+          const borderline = (s: number) => Math.abs(s - threshold) < SCORE_TOLERANCE;
+          const got = r.instances.filter((x) => !borderline(x.score));
+          const expected = want.filter((x) => !borderline(x.score));
+          expect(got.length).toBe(expected.length);
+          got.forEach((inst, k) => {
+            const w = expected[k]!;
+            expect(Math.abs(inst.score - w.score)).toBeLessThan(SCORE_TOLERANCE);
+            const clipped = [
+              Math.min(Math.max(w.box[0], 0), ref.width),
+              Math.min(Math.max(w.box[1], 0), ref.height),
+              Math.min(Math.max(w.box[2], 0), ref.width),
+              Math.min(Math.max(w.box[3], 0), ref.height),
+            ];
+            inst.box.forEach((v, j) => expect(Math.abs(v - clipped[j]!)).toBeLessThanOrEqual(1));
+            expect(iou(inst.mask.data, decodeRle(w.mask))).toBeGreaterThanOrEqual(0.99);
+          });
+          expect(r.passedThreshold).toBe(want.length > 0);
+          const best = Math.max(...ref.scores);
+          expect(Math.abs(r.score - best)).toBeLessThan(SCORE_TOLERANCE);
+        });
+      });
+    }
+  }
+});
