@@ -7,6 +7,9 @@ The PyTorch modules are rebuilt from the package's export-info.json (family, pre
 options below override it. Prints the max |diff| of every graph output (each graph fed the PyTorch inputs),
 the max |diff| of masks and IoU scores through the whole ONNX chain, and the IoU of the final masks
 post-processed like the library (bilinear to S, crop, bilinear to the original size, > 0).
+For sam3-concept: the max |diff| (and that relative to the output's largest value) of every graph output, of
+the detector outputs and instance scores through the whole ONNX chain, whether the same queries pass --threshold,
+and the IoU of their masks post-processed as transformers does (σ, bilinear to the original size, > 0.5).
 Needs the built library (npm run build:ts): images and prompts go through its own decoder and tokenizer.
 """
 
@@ -23,8 +26,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
 from sam3clip_export.export_info import read_export_info  # noqa: E402
+from sam3clip_export.concept_parity import compare_concept  # noqa: E402
 from sam3clip_export.parity import OrtPackage, compare_on_image  # noqa: E402
-from sam3clip_export.pipeline import build_modules  # noqa: E402
+from sam3clip_export.pipeline import CONCEPT_FAMILY, FAMILIES, build_modules  # noqa: E402
 from sam3clip_export.synthetic import write_synthetic_png  # noqa: E402
 
 DEFAULT_PROMPTS = ["a cat", "the red car on the left", "sky"]
@@ -33,7 +37,7 @@ DEFAULT_PROMPTS = ["a cat", "the red car on the left", "sky"]
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--package", required=True)
-    ap.add_argument("--family", choices=("sam3", "sam2", "sam"))
+    ap.add_argument("--family", choices=FAMILIES)
     ap.add_argument("--preset", choices=("tiny", "full"))
     ap.add_argument("--seed", type=int)
     ap.add_argument("--sam-checkpoint")
@@ -42,6 +46,7 @@ def main(argv=None) -> int:
     ap.add_argument("--image", action="append", help="image file (repeatable); default: a synthetic image")
     ap.add_argument("--prompt", action="append", help=f"prompt (repeatable); default: {DEFAULT_PROMPTS}")
     ap.add_argument("--min-iou", type=float, default=0.0, help="exit 1 when a final-mask IoU is below this")
+    ap.add_argument("--threshold", type=float, default=0.3, help="sam3-concept: instance score threshold")
     args = ap.parse_args(argv)
     if not os.path.isfile(os.path.join(args.package, "manifest.json")):
         print(f"error: no manifest.json in {args.package}", file=sys.stderr)
@@ -49,6 +54,8 @@ def main(argv=None) -> int:
     info = read_export_info(args.package)
     pick = lambda key, default=None: getattr(args, key) if getattr(args, key) is not None else info.get(key, default)  # noqa: E731
     checkpoints = [pick("sam_checkpoint"), pick("clip_checkpoint"), pick("projection")]
+    if pick("family", "sam3") == CONCEPT_FAMILY:
+        checkpoints[1:] = [None, None]  # one Sam3Model checkpoint
     random_init = all(c is None for c in checkpoints)
     t0 = time.time()
     try:
@@ -66,6 +73,9 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         images = args.image or [write_synthetic_png(os.path.join(tmp, "synthetic.png"), 320, 240, seed=1)]
         for image in images:
+            if pkg.manifest["family"] == CONCEPT_FAMILY:
+                worst = min(worst, report_concept(modules, pkg, image, prompts, args.threshold))
+                continue
             t1 = time.time()
             r = compare_on_image(modules, pkg, image, prompts)
             print(f"\n{os.path.basename(image)} {r['original_hw'][1]}×{r['original_hw'][0]}, {len(prompts)} prompts "
@@ -81,6 +91,21 @@ def main(argv=None) -> int:
         print(f"FAIL: final-mask IoU {worst:.5f} < {args.min_iou}")
         return 1
     return 0
+
+
+def report_concept(modules, pkg, image: str, prompts: list[str], threshold: float) -> float:
+    t1 = time.time()
+    r = compare_concept(modules, pkg, image, prompts, threshold)
+    print(f"\n{os.path.basename(image)} {r['original_hw'][1]}×{r['original_hw'][0]}, {len(prompts)} prompts "
+          f"({time.time() - t1:.1f}s)")
+    for name, (d, rel) in r["diffs"].items():
+        print(f"  max|diff| {name:24s} {d:.3e}  rel {rel:.2e}")
+    for name, (d, rel) in r["chain_diffs"].items():
+        print(f"  max|diff| {name + ' (chain)':24s} {d:.3e}  rel {rel:.2e}")
+    print(f"  max|diff| {'scores (chain)':24s} {r['score_diff']:.3e}")
+    print(f"  presence {', '.join(f'{p:.3f}' for p in r['presence'])}; instances > {threshold}: {r['kept']} "
+          f"({'same' if r['same_kept'] else 'DIFFERENT'} queries in ONNX); mask IoU min {r['mask_iou_min']:.5f}")
+    return r["mask_iou_min"] if r["same_kept"] else 0.0
 
 
 if __name__ == "__main__":

@@ -5,6 +5,12 @@
       --clip-checkpoint openai/clip-vit-large-patch14 --projection projection.safetensors \
       --precision fp32 --out packages/sam3-clip-l14 --name sam3-clip-l14
   python scripts/export/export_package.py --family sam3 --preset tiny --random-init --out /tmp/tiny --name sam3-tiny
+  python scripts/export/export_package.py --family sam3-concept --sam-checkpoint facebook/sam3 \
+      --out packages/sam3-concept --name sam3-concept
+  python scripts/export/export_package.py --family sam3-concept --preset tiny --random-init --out /tmp/c --name c-tiny
+
+sam3-concept is transformers' Sam3Model (SAM3's own text path): one checkpoint, its tokenizer.json and
+preprocessor_config.json from the same folder.
 """
 
 from __future__ import annotations
@@ -17,15 +23,15 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from sam3clip_export.export_info import write_export_info  # noqa: E402
-from sam3clip_export.package_writer import write_package  # noqa: E402
-from sam3clip_export.pipeline import FAMILIES, build_modules  # noqa: E402
+from sam3clip_export.pipeline import CONCEPT_FAMILY, FAMILIES, build_modules  # noqa: E402
 from sam3clip_export.tokenizer import resolve_tokenizer  # noqa: E402
 
 
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--family", choices=FAMILIES, default="sam3")
-    ap.add_argument("--sam-checkpoint", help="folder (or hub id) of the SAM / SAM 2.1 / SAM3 checkpoint")
+    ap.add_argument("--sam-checkpoint", help="folder (or hub id) of the SAM / SAM 2.1 / SAM3 checkpoint "
+                                             "(sam3-concept: a Sam3Model folder, tokenizer included)")
     ap.add_argument("--clip-checkpoint", help="folder (or hub id) of CLIP (the text tower and tokenizer.json)")
     ap.add_argument("--projection", help="trained projection weights (.safetensors or torch state dict)")
     ap.add_argument("--random-init", action="store_true",
@@ -44,6 +50,11 @@ def parse_args(argv=None):
     if args.random_init:
         if args.sam_checkpoint or args.clip_checkpoint or args.projection:
             ap.error("--random-init builds every part at random: leave out the checkpoints and --projection")
+    elif args.family == CONCEPT_FAMILY:
+        if args.clip_checkpoint or args.projection:
+            ap.error(f"{CONCEPT_FAMILY} brings its own text tower: leave out --clip-checkpoint and --projection")
+        if not args.sam_checkpoint:
+            ap.error("missing --sam-checkpoint (or pass --random-init)")
     else:
         missing = [f for f, v in (("--sam-checkpoint", args.sam_checkpoint), ("--clip-checkpoint", args.clip_checkpoint),
                                   ("--projection", args.projection)) if not v]
@@ -59,12 +70,9 @@ def export(args) -> dict:
                             random_init=args.random_init, seed=args.seed)
     print(f"built {args.family} modules in {time.time() - t0:.1f}s", flush=True)
     os.makedirs(args.out, exist_ok=True)
-    tokenizer = resolve_tokenizer(os.path.join(args.out, "tokenizer.json"), args.clip_checkpoint, args.bpe)
-    manifest = write_package(
-        args.out, name=args.name, family=args.family, image_encoder=modules.image_encoder,
-        text_encoder=modules.text_encoder, projection=modules.projection, mask_decoder=modules.mask_decoder,
-        tokenizer_json_path=tokenizer, precision=args.precision, weights=args.weights, log=lambda m: print(m, flush=True), **modules.dims,
-    )
+    tokenizer = resolve_tokenizer(os.path.join(args.out, "tokenizer.json"), modules.tokenizer_checkpoint, args.bpe)
+    manifest = modules.write(args.out, name=args.name, tokenizer_json_path=tokenizer, precision=args.precision,
+                             weights=args.weights, log=lambda m: print(m, flush=True))
     write_export_info(args.out, args)
     print(f"wrote {args.out} ({args.precision}) in {time.time() - t0:.1f}s", flush=True)
     return manifest

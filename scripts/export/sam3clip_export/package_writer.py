@@ -1,4 +1,5 @@
-"""Writes a model package: four ONNX graphs, manifest.json with SHA-256s, tokenizer.json (docs/model-package.md)."""
+"""Writes a model package: the family's ONNX graphs, manifest.json with SHA-256s, tokenizer.json
+(docs/model-package.md). Each family describes its graphs as a list of GraphSpec and its manifest fields as a dict."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import shutil
 import tempfile
 import warnings
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -30,7 +32,8 @@ PROTOBUF_LIMIT = 2_000_000_000  # a single ONNX protobuf cannot exceed 2 GiB; le
 
 
 def export_graph(module: nn.Module, args: tuple, path: str, inputs: list[str], outputs: list[str],
-                 dynamic: dict[str, dict[int, str]], opset: int = OPSET) -> None:
+                 dynamic: dict[str, dict[int, str]], opset: int = OPSET,
+                 output_shapes: dict[str, list] | None = None) -> None:
     """TorchScript-based export (dynamo=False): it keeps the dynamic batch axis symbolic without data-dependent
     shape guards, and its graphs parse in TensorRT. The file is then checked by onnx.checker.
 
@@ -57,7 +60,51 @@ def export_graph(module: nn.Module, args: tuple, path: str, inputs: list[str], o
             os.replace(raw, path)
         else:
             save_model(onnx.load(raw), path)
+    if output_shapes:
+        declare_output_dims(path, output_shapes)
     onnx.checker.check_model(path)
+    check_inputs_used(path)
+
+
+def check_inputs_used(path: str) -> None:
+    """Every declared input must feed some node. An input the graph ignores is the mark of a trace that took a
+    data-dependent shortcut on the tracing values (e.g. an attention mask dropped because the tracing batch had no
+    padding): such a graph matches PyTorch on the tracing inputs only. (A partial shortcut, the mask still read
+    somewhere, passes this check; only parity on other inputs catches it.)"""
+    import onnx
+
+    graph = onnx.load(path, load_external_data=False).graph
+    consumed = {name for node in graph.node for name in node.input}
+    consumed |= {name for node in graph.node for a in node.attribute if a.type == onnx.AttributeProto.GRAPH
+                 for sub in [a.g] for n in sub.node for name in n.input}
+    unused = [i.name for i in graph.input if i.name not in consumed]
+    if unused:
+        raise ValueError(f"{path}: the exported graph ignores its input(s) {', '.join(unused)}")
+
+
+def declare_output_dims(path: str, shapes: dict[str, list]) -> None:
+    """Writes known sizes into the graph's declared output shapes. The tracer leaves some output axes symbolic
+    (named after the op that made them, e.g. "Einsumpred_masks_dim_2") when its shape inference loses track
+    (Einsum, Gather); the sizes are fixed by the model, so declaring them keeps the graph's interface readable and
+    static for TensorRT. ``shapes``: output name → sizes, an int per fixed axis, a str for a dynamic one."""
+    import onnx
+
+    model = onnx.load(path, load_external_data=False)  # external weights stay where they are
+    for out in model.graph.output:
+        if out.name not in shapes:
+            continue
+        dims = out.type.tensor_type.shape.dim
+        want = shapes[out.name]
+        if len(dims) != len(want):
+            raise ValueError(f"{path}: output {out.name} has rank {len(dims)}, expected {len(want)}")
+        for d, w in zip(dims, want):
+            if isinstance(w, int):
+                if d.HasField("dim_value") and d.dim_value != w:
+                    raise ValueError(f"{path}: output {out.name} is declared {d.dim_value} where {w} is expected")
+                d.dim_value = w
+            else:
+                d.dim_param = w
+    onnx.save(model, path)
 
 
 def save_model(model, path: str) -> None:
@@ -78,25 +125,24 @@ def check_loads(path: str) -> None:
     ort.InferenceSession(path, providers=["CPUExecutionProvider"])
 
 
-def write_package(out_dir: str, *, name: str, family: str, image_encoder: nn.Module, text_encoder: nn.Module,
-                  projection: nn.Module, mask_decoder: nn.Module, image_size: int, resize: str, mean, std,
-                  embedding_channels: int, embedding_size, high_res_features: bool, text_embedding: int,
-                  prompt_embedding: int, prompt_tokens: int, mask_size: int, candidates: int,
-                  context_length: int, pad_id: int, tokenizer_json_path: str, precision: str = "fp32",
-                  weights: str | None = None, lowercase: bool = True, opset: int = OPSET, log=print) -> dict:
-    """Exports the graphs into out_dir (created; existing graph files are replaced) and returns the manifest.
+@dataclass
+class GraphSpec:
+    """One graph of a package: the module, the example inputs it is traced with, its I/O names and dynamic axes."""
 
-    precision: what the graphs compute in. weights="fp16" with precision="fp32" stores the weights as float16
-    (half the size on disk) while the graphs still compute in float32 (see store_weights_fp16).
-    """
-    if precision not in ("fp32", "fp16"):
-        raise ValueError(f"precision must be fp32 or fp16, not {precision!r}")
-    weights = weights or precision
-    if weights not in ("fp32", "fp16") or (precision == "fp16" and weights != "fp16"):
-        raise ValueError(f"weights must be fp32 or fp16 (fp16 for an fp16 graph), not {weights!r}")
-    if not os.path.isfile(tokenizer_json_path):
-        raise FileNotFoundError(f"tokenizer.json not found: {tokenizer_json_path}")
-    os.makedirs(out_dir, exist_ok=True)
+    key: str
+    module: nn.Module
+    args: tuple
+    inputs: list[str]
+    outputs: list[str]
+    dynamic: dict[str, dict[int, str]] = field(default_factory=dict)
+    output_shapes: dict[str, list] | None = None  # sizes to declare on the outputs (see declare_output_dims)
+
+
+def tracker_graphs(image_encoder: nn.Module, text_encoder: nn.Module, projection: nn.Module, mask_decoder: nn.Module,
+                   *, image_size: int, embedding_channels: int, embedding_size, high_res_features: bool,
+                   text_embedding: int, prompt_embedding: int, prompt_tokens: int, context_length: int, pad_id: int,
+                   **_) -> list[GraphSpec]:
+    """The four graphs of the tracker families (sam3, sam2, sam)."""
     h, w = embedding_size
     S = image_size
     pixel = torch.zeros(1, 3, S, S)
@@ -110,29 +156,79 @@ def write_package(out_dir: str, *, name: str, family: str, image_encoder: nn.Mod
         feats += [torch.zeros(1, 32, 4 * h, 4 * w), torch.zeros(1, 64, 2 * h, 2 * w)]
         feat_names += ["high_res_feats_0", "high_res_feats_1"]
     B = {0: "B"}
-    graphs = {
-        "image_encoder": (image_encoder, (pixel,), ["pixel_values"], feat_names, {}),
-        "text_encoder": (text_encoder, (ids,), ["input_ids"], ["text_embeds"], {"input_ids": B, "text_embeds": B}),
-        "text_projection": (projection, (text,), ["text_embeds"], ["prompt_embeds"],
-                            {"text_embeds": B, "prompt_embeds": B}),
-        "mask_decoder": (mask_decoder, (*feats, prompts), feat_names + ["prompt_embeds"], ["masks", "iou_scores"],
-                         {"prompt_embeds": {0: "B", 1: "N"}, "masks": B, "iou_scores": B}),
+    return [
+        GraphSpec("image_encoder", image_encoder, (pixel,), ["pixel_values"], feat_names),
+        GraphSpec("text_encoder", text_encoder, (ids,), ["input_ids"], ["text_embeds"],
+                  {"input_ids": B, "text_embeds": B}),
+        GraphSpec("text_projection", projection, (text,), ["text_embeds"], ["prompt_embeds"],
+                  {"text_embeds": B, "prompt_embeds": B}),
+        GraphSpec("mask_decoder", mask_decoder, (*feats, prompts), feat_names + ["prompt_embeds"],
+                  ["masks", "iou_scores"], {"prompt_embeds": {0: "B", 1: "N"}, "masks": B, "iou_scores": B}),
+    ]
+
+
+def tracker_manifest_fields(*, image_size: int, resize: str, mean, std, embedding_channels: int, embedding_size,
+                            high_res_features: bool, text_embedding: int, prompt_embedding: int, prompt_tokens: int,
+                            mask_size: int, candidates: int, context_length: int, pad_id: int,
+                            lowercase: bool = True, **_) -> dict:
+    """The tracker families' manifest fields between precision and files (docs/model-package.md)."""
+    h, w = embedding_size
+    return {
+        "image": {"size": image_size, "resize": resize, "mean": list(mean), "std": list(std)},
+        "tokenizer": {"contextLength": context_length, "padId": pad_id, "lowercase": lowercase,
+                      "attentionMask": False},
+        "dims": {
+            "embeddingChannels": embedding_channels, "embeddingSize": [h, w], "highResFeatures": high_res_features,
+            "textEmbedding": text_embedding, "promptEmbedding": prompt_embedding, "promptTokens": prompt_tokens,
+        },
+        "mask": {"size": mask_size, "candidates": candidates},
     }
+
+
+def write_package(out_dir: str, *, name: str, family: str, image_encoder: nn.Module, text_encoder: nn.Module,
+                  projection: nn.Module, mask_decoder: nn.Module, tokenizer_json_path: str, precision: str = "fp32",
+                  weights: str | None = None, lowercase: bool = True, opset: int = OPSET, log=print, **dims) -> dict:
+    """A tracker-family package (image encoder, text encoder, projection, mask decoder); ``dims`` are the shape
+    arguments of tracker_graphs and tracker_manifest_fields. Returns the manifest."""
+    graphs = tracker_graphs(image_encoder, text_encoder, projection, mask_decoder, **dims)
+    fields = tracker_manifest_fields(lowercase=lowercase, **dims)
+    return write_graph_package(out_dir, name=name, family=family, graphs=graphs, fields=fields,
+                               tokenizer_json_path=tokenizer_json_path, precision=precision, weights=weights,
+                               opset=opset, log=log)
+
+
+def write_graph_package(out_dir: str, *, name: str, family: str, graphs: list[GraphSpec], fields: dict,
+                        tokenizer_json_path: str, precision: str = "fp32", weights: str | None = None,
+                        opset: int = OPSET, log=print) -> dict:
+    """Exports ``graphs`` into out_dir (created; existing graph files are replaced), copies tokenizer.json and writes
+    manifest.json: the common fields, then the family's ``fields`` (image, tokenizer, dims, mask, ...), then files.
+
+    precision: what the graphs compute in. weights="fp16" with precision="fp32" stores the weights as float16
+    (half the size on disk) while the graphs still compute in float32 (see store_weights_fp16).
+    """
+    if precision not in ("fp32", "fp16"):
+        raise ValueError(f"precision must be fp32 or fp16, not {precision!r}")
+    weights = weights or precision
+    if weights not in ("fp32", "fp16") or (precision == "fp16" and weights != "fp16"):
+        raise ValueError(f"weights must be fp32 or fp16 (fp16 for an fp16 graph), not {weights!r}")
+    if not os.path.isfile(tokenizer_json_path):
+        raise FileNotFoundError(f"tokenizer.json not found: {tokenizer_json_path}")
+    os.makedirs(out_dir, exist_ok=True)
     convert = convert_graph_to_fp16 if precision == "fp16" else store_weights_fp16 if weights == "fp16" else None
     files = {}
-    for key, (module, args, inputs, outputs, dynamic) in graphs.items():
-        path = os.path.join(out_dir, f"{key}.onnx")
-        log(f"exporting {key} ...")
+    for g in graphs:
+        path = os.path.join(out_dir, f"{g.key}.onnx")
+        log(f"exporting {g.key} ...")
         if convert is not None:  # export in FP32 beside the package, then convert into place
             with tempfile.TemporaryDirectory(dir=out_dir, prefix=".fp32-") as tmp:
-                fp32_path = os.path.join(tmp, f"{key}.onnx")
-                export_graph(module, args, fp32_path, inputs, outputs, dynamic, opset)
+                fp32_path = os.path.join(tmp, f"{g.key}.onnx")
+                export_graph(g.module, g.args, fp32_path, g.inputs, g.outputs, g.dynamic, opset, g.output_shapes)
                 convert(fp32_path, path)
         else:
-            export_graph(module, args, path, inputs, outputs, dynamic, opset)
+            export_graph(g.module, g.args, path, g.inputs, g.outputs, g.dynamic, opset, g.output_shapes)
         check_loads(path)
-        files[key] = {"path": f"{key}.onnx", "sha256": sha256_file(path)}
-        log(f"  {key}.onnx {os.path.getsize(path) / 1e6:.1f} MB")
+        files[g.key] = {"path": f"{g.key}.onnx", "sha256": sha256_file(path)}
+        log(f"  {g.key}.onnx {os.path.getsize(path) / 1e6:.1f} MB")
     tok_path = os.path.join(out_dir, "tokenizer.json")
     if os.path.abspath(tokenizer_json_path) != os.path.abspath(tok_path):
         shutil.copyfile(tokenizer_json_path, tok_path)
@@ -145,14 +241,7 @@ def write_package(out_dir: str, *, name: str, family: str, image_encoder: nn.Mod
         "precision": precision,
         # Stored precision of the weights, written only when it differs from the compute precision.
         **({"weights": weights} if weights != precision else {}),
-        "image": {"size": S, "resize": resize, "mean": list(mean), "std": list(std)},
-        "tokenizer": {"contextLength": context_length, "padId": pad_id, "lowercase": lowercase,
-                      "attentionMask": False},
-        "dims": {
-            "embeddingChannels": embedding_channels, "embeddingSize": [h, w], "highResFeatures": high_res_features,
-            "textEmbedding": text_embedding, "promptEmbedding": prompt_embedding, "promptTokens": prompt_tokens,
-        },
-        "mask": {"size": mask_size, "candidates": candidates},
+        **fields,
         "files": files,
     }
     with open(os.path.join(out_dir, "manifest.json"), "w") as f:

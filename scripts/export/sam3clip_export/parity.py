@@ -14,7 +14,8 @@ from .prompts import batch_ids
 
 
 class OrtPackage:
-    """The four ONNX Runtime sessions of a package, fed and read the way the library does."""
+    """The ONNX Runtime sessions of a package's graphs (every file but the tokenizer), fed and read the way the
+    library does."""
 
     def __init__(self, package_dir: str, threads: int = 0):
         import onnxruntime as ort
@@ -27,7 +28,7 @@ class OrtPackage:
         self.sessions = {
             key: ort.InferenceSession(os.path.join(package_dir, self.manifest["files"][key]["path"]), opts,
                                       providers=["CPUExecutionProvider"])
-            for key in ("image_encoder", "text_encoder", "text_projection", "mask_decoder")
+            for key in self.manifest["files"] if key != "tokenizer"
         }
         self.dir = package_dir
 

@@ -1,4 +1,6 @@
-"""Builds the four package modules (image encoder, text encoder, projection, mask decoder) for one family."""
+"""Builds one family's package modules: the tracker families' four (image encoder, text encoder, projection, mask
+decoder) or sam3-concept's three (image encoder, text encoder, detector; sam3_concept.ConceptModules). Each kind
+knows its graphs and manifest fields and writes itself (``modules.write``)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,12 @@ import torch
 from torch import nn
 
 from .clip_text import ClipTextEncoder, build_clip_text, clip_dims
+from .package_writer import write_package
 from .projection import PromptProjection, load_projection
 
-FAMILIES = ("sam3", "sam2", "sam")
+TRACKER_FAMILIES = ("sam3", "sam2", "sam")
+CONCEPT_FAMILY = "sam3-concept"
+FAMILIES = TRACKER_FAMILIES + (CONCEPT_FAMILY,)
 
 
 @dataclass
@@ -21,6 +26,13 @@ class PackageModules:
     projection: nn.Module
     mask_decoder: nn.Module
     dims: dict = field(default_factory=dict)  # keyword arguments of write_package describing the shapes
+    tokenizer_checkpoint: str | None = None  # where tokenizer.json comes from (the CLIP checkpoint)
+
+    def write(self, out_dir: str, **kwargs) -> dict:
+        """write_package with these modules and dims; kwargs: name, tokenizer_json_path, precision, weights, log."""
+        return write_package(out_dir, family=self.family, image_encoder=self.image_encoder,
+                             text_encoder=self.text_encoder, projection=self.projection,
+                             mask_decoder=self.mask_decoder, **kwargs, **self.dims)
 
 
 def _family_module(family: str):
@@ -31,7 +43,7 @@ def _family_module(family: str):
     elif family == "sam":
         from . import sam as mod
     else:
-        raise ValueError(f"family must be one of {', '.join(FAMILIES)}, not {family!r}")
+        raise ValueError(f"family must be one of {', '.join(TRACKER_FAMILIES)}, not {family!r}")
     return mod
 
 
@@ -41,7 +53,14 @@ def build_modules(family: str = "sam3", preset: str = "full", *, sam_checkpoint:
     """Real weights from the checkpoints, or (random_init) every part random from ``seed``.
 
     With random_init the parts use seeds derived from ``seed`` so that rebuilding gives identical weights.
+    sam3-concept has no separate CLIP or projection: its one checkpoint is ``sam_checkpoint``.
     """
+    if family == CONCEPT_FAMILY:
+        from .sam3_concept import build_concept_modules
+
+        if clip_checkpoint is not None or projection_path is not None:
+            raise ValueError(f"{CONCEPT_FAMILY} brings its own text tower: no --clip-checkpoint or --projection")
+        return build_concept_modules(preset, checkpoint=sam_checkpoint, random_init=random_init, seed=seed)
     mod = _family_module(family)
     if not random_init and (sam_checkpoint is None or clip_checkpoint is None or projection_path is None):
         raise ValueError("give --sam-checkpoint, --clip-checkpoint and --projection, or --random-init")
@@ -77,4 +96,5 @@ def build_modules(family: str = "sam3", preset: str = "full", *, sam_checkpoint:
         projection=projection.eval(),
         mask_decoder=mod.MaskDecoder(sam_model).eval(),
         dims=dims,
+        tokenizer_checkpoint=clip_checkpoint,
     )

@@ -32,3 +32,13 @@ def pad_ids(ids: list[int], context_length: int, pad_id: int) -> list[int]:
 def batch_ids(tokenizer_json: str, prompts: list[str], context_length: int, pad_id: int) -> np.ndarray:
     return np.array([pad_ids(library_token_ids(tokenizer_json, p), context_length, pad_id) for p in prompts],
                     dtype=np.int64)
+
+
+def batch_ids_and_mask(tokenizer_json: str, prompts: list[str], context_length: int,
+                       pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ids as batch_ids and the attention mask the library feeds with them (1 on the prompt's tokens, 0 on padding)."""
+    tokens = [library_token_ids(tokenizer_json, p) for p in prompts]
+    rows = [pad_ids(t, context_length, pad_id) for t in tokens]
+    lengths = [min(len(t), context_length) for t in tokens]
+    mask = np.array([[1] * n + [0] * (context_length - n) for n in lengths], dtype=np.int64)
+    return np.array(rows, dtype=np.int64), mask

@@ -1,0 +1,114 @@
+"""sam3-concept reference outputs made by transformers itself: Sam3Processor (built from the package's tokenizer
+and image settings) on photos decoded as transformers users decode them, ``model(**inputs)`` and
+``post_process_instance_segmentation``. Stored as one JSON file; masks as COCO uncompressed RLE."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import torch
+
+INDEX_FILE = "reference.json"
+THRESHOLD = 0.3
+MASK_THRESHOLD = 0.5
+
+
+def load_photo(path: str):
+    """PIL decode as transformers users do it: EXIF orientation applied, RGB."""
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as im:
+        return ImageOps.exif_transpose(im).convert("RGB")
+
+
+def concept_processor(package_dir: str, manifest: dict):
+    """Sam3Processor with the package's tokenizer.json and a Sam3ImageProcessor at the package's size, mean, std."""
+    from transformers import CLIPTokenizerFast, Sam3ImageProcessor, Sam3Processor
+
+    S = manifest["image"]["size"]
+    tokenizer = CLIPTokenizerFast(tokenizer_file=os.path.join(package_dir, manifest["files"]["tokenizer"]["path"]))
+    if tokenizer.pad_token_id != manifest["tokenizer"]["padId"]:
+        raise ValueError(f"the tokenizer pads with {tokenizer.pad_token_id}, the manifest says {manifest['tokenizer']['padId']}")
+    images = Sam3ImageProcessor(size={"height": S, "width": S}, image_mean=manifest["image"]["mean"],
+                                image_std=manifest["image"]["std"])
+    return Sam3Processor(image_processor=images, tokenizer=tokenizer)
+
+
+def rle_encode(mask: np.ndarray) -> dict:
+    """COCO uncompressed RLE: run lengths of the column-major (Fortran-order) pixels, the first run background."""
+    flat = np.asarray(mask, dtype=bool).reshape(-1, order="F")
+    edges = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    bounds = np.concatenate([[0], edges, [flat.size]])
+    counts = np.diff(bounds).tolist()
+    if flat.size and flat[0]:
+        counts = [0] + counts
+    return {"size": [int(mask.shape[0]), int(mask.shape[1])], "counts": [int(c) for c in counts]}
+
+
+def rle_decode(rle: dict) -> np.ndarray:
+    h, w = rle["size"]
+    values = np.zeros(len(rle["counts"]), dtype=bool)
+    values[1::2] = True
+    flat = np.repeat(values, rle["counts"])
+    if flat.size != h * w:
+        raise ValueError(f"RLE counts sum to {flat.size}, not {h}×{w}")
+    return flat.reshape((h, w), order="F")
+
+
+def transformers_outputs(model, processor, image_path: str, prompts: list[str]):
+    """(processor inputs, Sam3Model outputs) for one image and a prompt batch (the image given once per prompt, as
+    Sam3Model expects one image per text)."""
+    photo = load_photo(image_path)
+    inputs = processor(images=[photo] * len(prompts), text=prompts, return_tensors="pt")
+    with torch.no_grad():
+        outputs = model(**inputs)
+    return photo, inputs, outputs
+
+
+def compute_concept_reference(model, processor, images: list[str], prompts: list[str], about: str) -> dict:
+    cases = []
+    for image_path in images:
+        photo, inputs, out = transformers_outputs(model, processor, image_path, prompts)
+        W, H = photo.size
+        results = processor.post_process_instance_segmentation(out, threshold=THRESHOLD, mask_threshold=MASK_THRESHOLD,
+                                                               target_sizes=[(H, W)] * len(prompts))
+        presence = out.presence_logits.sigmoid()[:, 0]
+        all_scores = out.pred_logits.sigmoid() * out.presence_logits.sigmoid()
+        for b, (prompt, r) in enumerate(zip(prompts, results)):
+            kept = torch.nonzero(all_scores[b] > THRESHOLD).flatten().tolist()  # post-processing keeps query order
+            if len(kept) != len(r["scores"]) or not torch.equal(all_scores[b][kept], r["scores"]):
+                raise AssertionError(f"{image_path} {prompt!r}: kept queries do not match the post-processing")
+            valid = inputs["attention_mask"][b].bool()
+            cases.append({
+                "image": os.path.basename(image_path), "width": W, "height": H, "prompt": prompt,
+                "tokenIds": inputs["input_ids"][b][valid].tolist(),
+                "presence": float(presence[b]),
+                "scores": [float(s) for s in all_scores[b]],
+                "instances": [
+                    {"query": q, "score": float(s), "box": [float(v) for v in box], "mask": rle_encode(mask.numpy())}
+                    for q, s, box, mask in zip(kept, r["scores"], r["boxes"], r["masks"])
+                ],
+            })
+    return {
+        "about": about, "threshold": THRESHOLD, "maskThreshold": MASK_THRESHOLD,
+        "score": "sigmoid(pred_logits) * sigmoid(presence_logits), every query",
+        "box": "xyxy at the original size, as transformers gives it (not clipped)",
+        "mask": "COCO uncompressed RLE at the original size: column-major, counts start with background",
+        "cases": cases,
+    }
+
+
+def write_concept_reference(out_dir: str, index: dict) -> str:
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, INDEX_FILE)
+    with open(path, "w") as f:
+        json.dump(index, f, separators=(",", ":"))
+        f.write("\n")
+    return path
+
+
+def read_concept_reference(ref_dir: str) -> dict:
+    with open(os.path.join(ref_dir, INDEX_FILE)) as f:
+        return json.load(f)
