@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSegmenter, type Segmenter } from '../dist/index.js';
+import { iou } from '../scripts/fixtures/shapes-image.js';
 
 const PACKAGE = path.resolve(__dirname, 'fixtures/sam3-concept-tiny');
 const REFERENCE = path.resolve(__dirname, 'fixtures/sam3-concept-tiny-reference/reference.json');
@@ -37,16 +38,6 @@ function decodeRle({ size: [h, w], counts }: Rle): Uint8Array {
     for (let j = 0; j < n; j++, i++) if (k % 2) out[(i % h) * w + Math.floor(i / h)] = 1;
   });
   return out;
-}
-
-function iou(a: Uint8Array, b: Uint8Array): number {
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    inter += a[i]! & b[i]!;
-    union += a[i]! | b[i]!;
-  }
-  return union === 0 ? 1 : inter / union;
 }
 
 const SCORE_TOLERANCE = 1e-4;
