@@ -40,7 +40,8 @@ if(NOT SAM3CLIP_HAS_TENSORRT)
   return()
 endif()
 
-set(_trt_runtime_sources native/tensorrt/trt_common.cpp native/tensorrt/engine.cpp native/tensorrt/pipeline.cpp)
+set(_trt_runtime_sources native/tensorrt/trt_common.cpp native/tensorrt/engine.cpp native/tensorrt/pipeline.cpp native/tensorrt/image_slots.cpp native/tensorrt/pipeline_base.cpp
+                         native/tensorrt/concept_pipeline.cpp)
 set(_trt_builder_sources native/tensorrt/trt_common.cpp native/tensorrt/engine_builder.cpp native/tensorrt/engine_builder_main.cpp)
 
 if(SAM3CLIP_TENSORRT_COMPILE_ONLY)

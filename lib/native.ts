@@ -21,11 +21,15 @@ export interface Capabilities {
   tensorrt: { version: string; headerVersion: string; lean: boolean } | null;
 }
 
-/** Milliseconds per stage of one pipeline call, measured with CUDA events. */
-export interface GpuStageTimes {
+/** Milliseconds of the image stages, measured with CUDA events; both pipelines report them. */
+export interface GpuImageStageTimes {
   upload: number;
   preprocess: number;
   imageEncoder: number;
+}
+
+/** Milliseconds per stage of one pipeline call, measured with CUDA events. */
+export interface GpuStageTimes extends GpuImageStageTimes {
   textEncoder: number;
   textProjection: number;
   maskDecoder: number;
@@ -33,12 +37,10 @@ export interface GpuStageTimes {
   download: number;
 }
 
-/** What TensorRtPipeline.open() needs: the engine files and the package's dimensions. */
-export interface TensorRtPipelineConfig {
+/** What both pipelines' open() need: the engine files both have and the package's image and text dimensions. */
+export interface TensorRtPipelineConfigBase {
   imageEncoder: string;
   textEncoder: string;
-  textProjection: string;
-  maskDecoder: string;
   /** Ends every E_ENGINE_MISMATCH message: the command that rebuilds the engines. */
   rebuildHint: string;
   device: number;
@@ -48,14 +50,29 @@ export interface TensorRtPipelineConfig {
   embedChannels: number;
   embedH: number;
   embedW: number;
-  highResFeatures: boolean;
   contextLength: number;
+  maskSize: number;
+}
+
+/** What TensorRtPipeline.open() needs: the engine files and the package's dimensions. */
+export interface TensorRtPipelineConfig extends TensorRtPipelineConfigBase {
+  textProjection: string;
+  maskDecoder: string;
+  highResFeatures: boolean;
   attentionMask: boolean;
   textDim: number;
   promptTokens: number;
   promptDim: number;
-  maskSize: number;
   candidates: number;
+}
+
+/** What both GPU pipelines of the addon have: image slots in device memory and the prompt batch limit. */
+export interface TensorRtPipelineBase<Times extends GpuImageStageTimes> {
+  readonly maxPrompts: number;
+  readonly slotBytes: number;
+  encodeImage(rgb: Uint8Array, width: number, height: number): Promise<{ slot: number; times: Times }>;
+  releaseImage(slot: number): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface TensorRtSegmentOutput {
@@ -68,10 +85,7 @@ export interface TensorRtSegmentOutput {
 }
 
 /** The GPU pipeline of the addon (native/tensorrt/pipeline.h); present only in TensorRT builds. */
-export interface TensorRtPipeline {
-  readonly maxPrompts: number;
-  readonly slotBytes: number;
-  encodeImage(rgb: Uint8Array, width: number, height: number): Promise<{ slot: number; times: GpuStageTimes }>;
+export interface TensorRtPipeline extends TensorRtPipelineBase<GpuStageTimes> {
   segment(
     slot: number,
     inputIds: BigInt64Array,
@@ -84,8 +98,57 @@ export interface TensorRtPipeline {
     originalH: number,
     originalW: number,
   ): Promise<TensorRtSegmentOutput>;
-  releaseImage(slot: number): Promise<void>;
-  close(): Promise<void>;
+}
+
+/** Milliseconds per stage of one sam3-concept pipeline call, measured with CUDA events. */
+export interface GpuConceptStageTimes extends GpuImageStageTimes {
+  textEncoder: number;
+  detector: number;
+  postprocess: number;
+  download: number;
+}
+
+/** What TensorRtConceptPipeline.open() needs: the three engine files and the package's dimensions. */
+/** embedChannels, embedH, embedW: C, h, w of fpn_feats_2. */
+export interface TensorRtConceptPipelineConfig extends TensorRtPipelineConfigBase {
+  detector: string;
+  textFeatures: number;
+  queries: number;
+}
+
+export interface TensorRtDetectOutput {
+  /** batch × Q detector logits. */
+  logits: Float32Array;
+  /** batch × Q × 4 boxes, xyxy on the 0–1 scale. */
+  boxes: Float32Array;
+  /** batch presence logits. */
+  presence: Float32Array;
+  /** Kept queries per prompt. */
+  counts: Int32Array;
+  /** The kept queries, prompt after prompt, best first. */
+  kept: Int32Array;
+  /** One originalH × originalW mask (0/1, smoothed) per kept query, in the order of `kept`. */
+  masks: Uint8Array;
+  /** More queries were kept than maxMasks allows: no masks were made. */
+  masksSkipped: boolean;
+  times: GpuConceptStageTimes;
+}
+
+/** The sam3-concept GPU pipeline of the addon (native/tensorrt/concept_pipeline.h); only in TensorRT builds. */
+export interface TensorRtConceptPipeline extends TensorRtPipelineBase<GpuConceptStageTimes> {
+  detect(
+    slot: number,
+    inputIds: BigInt64Array,
+    attentionMask: BigInt64Array,
+    batch: number,
+    threshold: number,
+    maxInstances: number,
+    maskThreshold: number,
+    smoothness: number,
+    originalH: number,
+    originalW: number,
+    maxMasks: number,
+  ): Promise<TensorRtDetectOutput>;
 }
 
 export type MorphologyOp = 'dilate' | 'erode' | 'open' | 'close';
@@ -95,6 +158,7 @@ export interface NativeAddon {
   readonly version: string;
   capabilities(): Capabilities;
   TensorRtPipeline?: { open(config: TensorRtPipelineConfig): Promise<TensorRtPipeline> };
+  TensorRtConceptPipeline?: { open(config: TensorRtConceptPipelineConfig): Promise<TensorRtConceptPipeline> };
   postprocessMasks(
     lowres: Float32Array,
     numMasks: number,

@@ -78,16 +78,62 @@ export interface DeviceSegmentation {
   passed: Uint8Array;
 }
 
-/**
- * A backend that keeps image features on the device and runs the whole prompt path there
- * (TensorRT): normalization, the three prompt-path graphs, selection, post-processing and
- * smoothing happen in one call, and only the final masks come back.
- */
-export interface DeviceBackend extends BackendBase {
+/** What every device backend does: image features normalized, encoded and kept on the device. */
+interface DeviceBackendBase extends BackendBase {
   readonly kind: 'device';
   /** rgb: the resized image (HWC, width × height × 3), normalized on the device. */
   encodeImageRgb(rgb: Uint8Array, width: number, height: number, times?: SessionTimes): Promise<DeviceFeatures>;
+}
+
+/**
+ * The tracker families' device backend (TensorRT): normalization, the three prompt-path graphs,
+ * selection, post-processing and smoothing happen in one call, and only the final masks come back.
+ */
+export interface TrackerDeviceBackend extends DeviceBackendBase {
+  readonly pipelineKind: 'tracker';
   segmentOnDevice(features: DeviceFeatures, tokens: TokenBatch, request: DeviceSegmentRequest, times?: SessionTimes): Promise<DeviceSegmentation>;
 }
+
+export interface DeviceDetectRequest {
+  /** On σ(logit)·σ(presence), compared with `>`. */
+  threshold: number;
+  maxInstances: number;
+  /** On σ(mask logit). */
+  maskThreshold: number;
+  /** k of the per-instance close (1 = none). */
+  smoothness: number;
+  originalHw: [number, number];
+  /** Instance masks the call may make; more kept queries than this and none are made (masksSkipped). */
+  maxMasks: number;
+}
+
+/** One prompt's detector outputs and its kept instances. */
+export interface DeviceDetectionPrompt {
+  /** Q detector logits, Q × 4 boxes (xyxy, 0–1), the presence logit. */
+  logits: Float32Array;
+  boxes: Float32Array;
+  presenceLogit: number;
+  /** The kept queries, best first. */
+  kept: Int32Array;
+  /** One mask per kept query (original size, smoothed); empty when masksSkipped. */
+  masks: Uint8Array[];
+}
+
+export interface DeviceDetection {
+  prompts: DeviceDetectionPrompt[];
+  masksSkipped: boolean;
+}
+
+/**
+ * The sam3-concept device backend (TensorRT): text encoder and detector on the device, the kept
+ * queries picked from the small tensors, their masks post-processed and smoothed on the device.
+ */
+export interface ConceptDeviceBackend extends DeviceBackendBase {
+  readonly pipelineKind: 'sam3-concept';
+  detectOnDevice(features: DeviceFeatures, tokens: TokenBatch, request: DeviceDetectRequest, times?: SessionTimes): Promise<DeviceDetection>;
+}
+
+/** A backend that keeps image features on the device and runs a family's prompt path there. */
+export type DeviceBackend = TrackerDeviceBackend | ConceptDeviceBackend;
 
 export type Backend = HostBackend | DeviceBackend;

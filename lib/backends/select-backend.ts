@@ -4,11 +4,12 @@ import { engineFolder } from '../engines/engine-location.js';
 import { buildEnginesCommand, checkEngineMetadata, readEngineMetadata, type EngineMetadata } from '../engines/engine-metadata.js';
 import type { ModelPackage } from '../model/manifest.js';
 import { isConceptManifest } from '../model/manifest-types.js';
-import { capabilities } from '../native.js';
+import { capabilities, native } from '../native.js';
 import type { ResolvedSegmenterOptions } from '../options.js';
 import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/cpu-backend.js';
 import { TensorRtBackend } from './tensorrt/tensorrt-backend.js';
+import { TensorRtConceptBackend } from './tensorrt/tensorrt-concept-backend.js';
 
 export interface BackendSelection {
   name: 'cpu' | 'tensorrt';
@@ -32,14 +33,6 @@ export async function selectBackend(options: ResolvedSegmenterOptions, pkg: Mode
     create: () => new CpuBackend(pkg, { threads: options.threads, workers: options.workers }),
   });
   if (options.backend === 'cpu') return cpu('requested with backend: "cpu"');
-  if (isConceptManifest(pkg.manifest)) {
-    // Engines build for the family's graphs, but the GPU pipeline that chains them runs the tracker families only.
-    const why = `the TensorRT pipeline does not run the sam3-concept family yet`;
-    if (options.backend === 'tensorrt')
-      throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', `backend "tensorrt" is unavailable: ${why}; use backend "cpu"`, { field: 'backend' });
-    return cpu(`auto: ${why}; using ONNX Runtime on the CPU`);
-  }
-
   const caps = capabilities();
   const gpu = caps.cuda?.devices.find((d) => d.index === options.device);
   const runtime =
@@ -58,8 +51,11 @@ export async function selectBackend(options: ResolvedSegmenterOptions, pkg: Mode
     }
   }
 
+  const concept = isConceptManifest(pkg.manifest);
   const missing = !caps.tensorrt
     ? 'this build of the native addon has no TensorRT support'
+    : concept && !native().TensorRtConceptPipeline
+      ? 'this build of the native addon has no TensorRT pipeline for the sam3-concept family'
     : !gpu
       ? `no CUDA device ${options.device} is visible`
       : !metadata
@@ -83,12 +79,10 @@ export async function selectBackend(options: ResolvedSegmenterOptions, pkg: Mode
     name: 'tensorrt',
     reason: `${options.backend === 'auto' ? 'auto' : 'requested'}: TensorRT ${caps.tensorrt!.version} on ${gpu!.name}, ${meta.precision} engines in ${dir}`,
     engines: dir!,
-    create: () =>
-      new TensorRtBackend(pkg, {
-        engineDir: dir!,
-        metadata: meta,
-        device: options.device,
-        featureBudgetBytes: options.gpuCacheMiB * 1024 * 1024,
-      }),
+    create: () => {
+      const backendOptions = { engineDir: dir!, metadata: meta, device: options.device, featureBudgetBytes: options.gpuCacheMiB * 1024 * 1024 };
+      // Each family's device backend runs its own pipeline (ModelFamily.segmentOnDevice).
+      return concept ? new TensorRtConceptBackend(pkg, backendOptions) : new TensorRtBackend(pkg, backendOptions);
+    },
   };
 }

@@ -1,4 +1,5 @@
 import type { DeviceBackend, HostBackend } from '../backends/backend.js';
+import { Sam3ClipError } from '../errors.js';
 import type { EmbeddingFeatures, ImageEmbedding } from '../image-embedding.js';
 import type { LruCache } from '../lru.js';
 import type { Mask } from '../mask.js';
@@ -57,6 +58,17 @@ export interface PromptOutcome {
 export interface ModelFamily {
   /** Host backends (ONNX Runtime): tensors in memory, post-processing in the native core. */
   segmentOnHost(backend: HostBackend, call: PromptCall): Promise<PromptOutcome[]>;
-  /** Device backends (TensorRT): absent where the family has no device pipeline (selectBackend never pairs them). */
+  /**
+   * Device backends (TensorRT): absent where the family has no device pipeline. selectBackend pairs
+   * each family with its own device backend type (TrackerDeviceBackend, ConceptDeviceBackend); the
+   * family refuses another one (deviceBackendFor).
+   */
   segmentOnDevice?(backend: DeviceBackend, call: PromptCall): Promise<PromptOutcome[]>;
+}
+
+/** The device backend of one family's pipeline, or E_BACKEND_UNAVAILABLE when selectBackend paired another. */
+export function deviceBackendFor<P extends DeviceBackend['pipelineKind']>(backend: DeviceBackend, kind: P): Extract<DeviceBackend, { pipelineKind: P }> {
+  if (backend.pipelineKind !== kind)
+    throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', `The ${backend.name} backend loaded the ${backend.pipelineKind} pipeline, not the ${kind} one`);
+  return backend as Extract<DeviceBackend, { pipelineKind: P }>;
 }

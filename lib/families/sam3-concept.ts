@@ -7,7 +7,8 @@
  * clipped to the image, the k×k close per instance, negative prompts' instances removed.
  */
 import { Sam3ClipError, throwIfAborted } from '../errors.js';
-import type { FloatTensor, HostBackend, HostTensor, ImageFeatures } from '../backends/backend.js';
+import type { DeviceBackend, FloatTensor, HostBackend, HostTensor, ImageFeatures } from '../backends/backend.js';
+import { isDeviceFeatures } from '../image-embedding.js';
 import { checkInstanceBudget } from '../mask-budget.js';
 import { mapLimited } from '../map-limited.js';
 import { POSTPROCESS_CONCURRENCY } from '../mask-budget.js';
@@ -15,9 +16,16 @@ import { subtractMask, unionMask, type Mask } from '../mask.js';
 import type { ConceptManifest } from '../model/manifest-types.js';
 import { morphology, postprocessInstanceMasks } from '../ops.js';
 import { normalizePrompt, type TokenBatch } from '../tokenizer.js';
-import type { Box, FamilyInstance, ModelFamily, PromptCall, PromptOutcome } from './family.js';
+import { deviceBackendFor, type Box, type FamilyInstance, type ModelFamily, type PromptCall, type PromptOutcome } from './family.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** Query q's box of `boxes` (Q × 4, xyxy on the 0–1 scale) in pixels of a W × H image, clipped to it. */
+function pixelBox(boxes: Float32Array, q: number, W: number, H: number): Box {
+  const clip = (v: number, max: number) => Math.min(Math.max(v, 0), max);
+  const o = q * 4;
+  return [clip(boxes[o]! * W, W), clip(boxes[o + 1]! * H, H), clip(boxes[o + 2]! * W, W), clip(boxes[o + 3]! * H, H)];
+}
 
 /**
  * Memory one detector run may take. ONNX Runtime needs about 26× a prompt's mask-logit output
@@ -136,7 +144,6 @@ export class Sam3ConceptFamily implements ModelFamily {
     const presence = need('presence_logits', B).data;
     const W = embedding.width;
     const H = embedding.height;
-    const clip = (v: number, max: number) => Math.min(Math.max(v, 0), max);
     return Array.from({ length: B }, (_, b): Detection => {
       const p = sigmoid(presence[b]!);
       const scored = Array.from({ length: Q }, (_, q) => ({ q, score: sigmoid(logits[b * Q + q]!) * p }));
@@ -152,10 +159,7 @@ export class Sam3ConceptFamily implements ModelFamily {
         presence: p,
         best,
         scores: kept.map((k) => k.score),
-        boxes: kept.map(({ q }) => {
-          const o = (b * Q + q) * 4;
-          return [clip(boxes[o]! * W, W), clip(boxes[o + 1]! * H, H), clip(boxes[o + 2]! * W, W), clip(boxes[o + 3]! * H, H)];
-        }),
+        boxes: kept.map(({ q }) => pixelBox(boxes, b * Q + q, W, H)),
         logits: keptLogits,
       };
     });
@@ -201,26 +205,96 @@ export class Sam3ConceptFamily implements ModelFamily {
         if (negative) unionMask(negative, mask);
         else negative = mask;
       }
-    const outcomes = await mapLimited(detections.slice(0, positiveCount), POSTPROCESS_CONCURRENCY, async (d): Promise<PromptOutcome> => {
-      const masks = await this.instanceMasks(d, call);
-      const union: Mask = { width: embedding.width, height: embedding.height, data: new Uint8Array(embedding.width * embedding.height) };
-      const instances: FamilyInstance[] = [];
-      masks.forEach((mask, i) => {
-        if (negative) subtractMask(mask, negative);
-        // An instance the negative prompts covered entirely is gone, not an empty instance.
-        if (negative && !mask.data.includes(1)) return;
-        unionMask(union, mask);
-        instances.push({ mask, score: d.scores[i]!, box: d.boxes[i]! });
-      });
-      return {
-        instances,
-        mask: union,
-        score: instances[0]?.score ?? d.best,
-        passedThreshold: instances.length > 0,
-        presence: d.presence,
-      };
-    });
+    const outcomes = await mapLimited(detections.slice(0, positiveCount), POSTPROCESS_CONCURRENCY, async (d) =>
+      outcomeOf(d, await this.instanceMasks(d, call), negative, embedding.width, embedding.height),
+    );
     t.postprocess = performance.now() - mark;
     return outcomes;
   }
+
+  /**
+   * Device path: text encoder and detector on the GPU, the kept queries picked from the small
+   * tensors, their masks post-processed and smoothed there; negatives are subtracted here. Text
+   * features are not cached: they never leave the device.
+   */
+  async segmentOnDevice(device: DeviceBackend, call: PromptCall): Promise<PromptOutcome[]> {
+    const backend = deviceBackendFor(device, 'sam3-concept');
+    const { all, positiveCount, embedding, features, opts, tokenizer, t } = call;
+    if (!isDeviceFeatures(features)) throw new Sam3ClipError('E_INVALID_OPTION', 'This ImageEmbedding was made by another backend', { field: 'image' });
+    let mark = performance.now();
+    const tokens = await tokenizer.encodeBatch(all);
+    t.tokenize = performance.now() - mark;
+    t.cachedPrompts = 0;
+    throwIfAborted(opts.signal);
+    const W = embedding.width;
+    const H = embedding.height;
+    // The masks checkInstanceBudget allows besides the positives' unions and the working masks.
+    const maxMasks = Math.max(0, Math.floor((call.maskBudgetMiB * 2 ** 20) / (W * H)) - positiveCount - 2 * POSTPROCESS_CONCURRENCY);
+    mark = performance.now();
+    const sessions = (t.sessions ??= {});
+    const out = await backend.detectOnDevice(
+      features,
+      tokens,
+      {
+        threshold: opts.threshold ?? this.manifest.thresholds.score,
+        maxInstances: opts.maxInstances,
+        maskThreshold: this.manifest.thresholds.mask,
+        smoothness: opts.smoothness,
+        originalHw: [H, W],
+        maxMasks,
+      },
+      sessions,
+    );
+    const elapsed = performance.now() - mark;
+    t.promptEncoder = sessions.text_encoder ?? 0;
+    t.decoder = sessions.detector ?? 0;
+    t.postprocess = Math.max(0, elapsed - t.promptEncoder - t.decoder);
+    const instanceCount = out.prompts.reduce((n, p) => n + p.kept.length, 0);
+    checkInstanceBudget(W, H, instanceCount, positiveCount, call.maskBudgetMiB);
+    if (out.masksSkipped) throw new Sam3ClipError('E_REQUEST_TOO_LARGE', `${instanceCount} instances exceed the mask budget`, { field: 'maskBudgetMiB' });
+
+    const detections = out.prompts.map((p): { d: Detection; masks: Mask[] } => {
+      const presence = sigmoid(p.presenceLogit);
+      let best = 0;
+      for (let q = 0; q < p.logits.length; q++) best = Math.max(best, sigmoid(p.logits[q]!) * presence);
+      const kept = Array.from(p.kept);
+      return {
+        d: {
+          presence,
+          best,
+          scores: kept.map((q) => sigmoid(p.logits[q]!) * presence),
+          boxes: kept.map((q) => pixelBox(p.boxes, q, W, H)),
+          logits: new Float32Array(0),
+        },
+        masks: p.masks.map((data) => ({ width: W, height: H, data })),
+      };
+    });
+    let negative: Mask | undefined;
+    for (const { masks } of detections.slice(positiveCount))
+      for (const mask of masks) {
+        if (negative) unionMask(negative, mask);
+        else negative = { width: W, height: H, data: mask.data.slice() };
+      }
+    return detections.slice(0, positiveCount).map(({ d, masks }) => outcomeOf(d, masks, negative, W, H));
+  }
+}
+
+/** A positive prompt's outcome from its instances: negatives removed, emptied instances dropped, the union. */
+function outcomeOf(d: Detection, masks: Mask[], negative: Mask | undefined, width: number, height: number): PromptOutcome {
+  const union: Mask = { width, height, data: new Uint8Array(width * height) };
+  const instances: FamilyInstance[] = [];
+  masks.forEach((mask, i) => {
+    if (negative) subtractMask(mask, negative);
+    // An instance the negative prompts covered entirely is gone, not an empty instance.
+    if (negative && !mask.data.includes(1)) return;
+    unionMask(union, mask);
+    instances.push({ mask, score: d.scores[i]!, box: d.boxes[i]! });
+  });
+  return {
+    instances,
+    mask: union,
+    score: instances[0]?.score ?? d.best,
+    passedThreshold: instances.length > 0,
+    presence: d.presence,
+  };
 }

@@ -13,7 +13,7 @@ import type { TrackerManifest } from '../model/manifest-types.js';
 import { morphology, postprocessMasks } from '../ops.js';
 import { selectCandidate } from '../selection.js';
 import { normalizePrompt } from '../tokenizer.js';
-import type { ModelFamily, PromptCall, PromptOutcome } from './family.js';
+import { deviceBackendFor, type ModelFamily, type PromptCall, type PromptOutcome } from './family.js';
 
 /** The threshold on predicted IoU when the caller gives none (the seed's slider default). */
 const DEFAULT_THRESHOLD = 0.5;
@@ -161,7 +161,7 @@ export class TrackerClipFamily implements ModelFamily {
     t.cachedPrompts = 0;
     mark = performance.now();
     const sessions = (t.sessions ??= {});
-    const out = await backend.segmentOnDevice(
+    const out = await deviceBackendFor(backend, 'tracker').segmentOnDevice(
       features,
       tokens,
       {

@@ -8,11 +8,21 @@
 // call is in flight frees the GPU memory only after that call ends. Failures reject with an
 // Error whose code is the TrtFailure / CudaFailure code (E_ENGINE_MISMATCH, E_GPU_OOM, E_CUDA,
 // E_TENSORRT, E_INVALID_OPTION).
+//
+// TensorRtConceptPipeline: the sam3-concept GPU pipeline (native/tensorrt/concept_pipeline.h).
+//   TensorRtConceptPipeline.open(config) → Promise<TensorRtConceptPipeline>
+//   pipeline.encodeImage(rgb, width, height) → Promise<{ slot, times }>
+//   pipeline.detect(slot, inputIds, attentionMask, batch, threshold, maxInstances, maskThreshold,
+//                   smoothness, originalH, originalW, maxMasks)
+//     → Promise<{ logits, boxes, presence, counts, kept, masks, masksSkipped, times }>
+//   pipeline.releaseImage(slot) → Promise<void>;  pipeline.close() → Promise<void>
+// Same conventions as TensorRtPipeline.
 #include <memory>
 #include <string>
 
 #include "args.h"
 #include "bindings.h"
+#include "concept_pipeline.h"
 #include "cuda_check.h"
 #include "morphology.h"
 #include "pipeline.h"
@@ -21,6 +31,9 @@
 namespace sam3clip::addon {
 namespace {
 
+using trt::ConceptPipeline;
+using trt::ConceptPipelineConfig;
+using trt::ConceptStageTimes;
 using trt::Pipeline;
 using trt::PipelineConfig;
 using trt::StageTimes;
@@ -53,14 +66,34 @@ void throwIfFailed(Napi::Env env, const Failure& failure) {
   throw error;
 }
 
-Napi::Object timesObject(Napi::Env env, const StageTimes& t) {
+// The image stages, the first keys of both pipelines' times.
+Napi::Object imageTimesObject(Napi::Env env, const trt::ImageStageTimes& t) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("upload", t.upload);
   o.Set("preprocess", t.preprocess);
   o.Set("imageEncoder", t.imageEncoder);
+  return o;
+}
+
+Napi::Object timesObject(Napi::Env env, const StageTimes& t) {
+  Napi::Object o = imageTimesObject(env, t);
   o.Set("textEncoder", t.textEncoder);
   o.Set("textProjection", t.textProjection);
   o.Set("maskDecoder", t.maskDecoder);
+  o.Set("postprocess", t.postprocess);
+  o.Set("download", t.download);
+  return o;
+}
+
+// The constructors of both pipeline classes, per environment (main thread, worker threads).
+struct TensorRtClasses {
+  Napi::FunctionReference pipeline, conceptPipeline;
+};
+
+Napi::Object timesObject(Napi::Env env, const ConceptStageTimes& t) {
+  Napi::Object o = imageTimesObject(env, t);
+  o.Set("textEncoder", t.textEncoder);
+  o.Set("detector", t.detector);
   o.Set("postprocess", t.postprocess);
   o.Set("download", t.download);
   return o;
@@ -91,12 +124,10 @@ void tripleField(const Napi::Object& o, const char* name, float out[3]) {
   }
 }
 
-PipelineConfig parseConfig(const Napi::Object& o) {
-  PipelineConfig c;
-  c.imageEncoder = stringField(o, "imageEncoder");
-  c.textEncoder = stringField(o, "textEncoder");
-  c.textProjection = stringField(o, "textProjection");
-  c.maskDecoder = stringField(o, "maskDecoder");
+// The fields both pipeline configs have, from rebuildHint to embedW, in this order (the first
+// bad one is the one reported).
+template <typename Config>
+void parseImageFields(const Napi::Object& o, Config& c) {
   c.rebuildHint = stringField(o, "rebuildHint");
   c.device = intField(o, "device", 0, 1023);
   c.imageSize = intField(o, "imageSize", 1, 8192);
@@ -105,6 +136,15 @@ PipelineConfig parseConfig(const Napi::Object& o) {
   c.embedChannels = intField(o, "embedChannels", 1, 1 << 16);
   c.embedH = intField(o, "embedH", 1, 8192);
   c.embedW = intField(o, "embedW", 1, 8192);
+}
+
+PipelineConfig parseConfig(const Napi::Object& o) {
+  PipelineConfig c;
+  c.imageEncoder = stringField(o, "imageEncoder");
+  c.textEncoder = stringField(o, "textEncoder");
+  c.textProjection = stringField(o, "textProjection");
+  c.maskDecoder = stringField(o, "maskDecoder");
+  parseImageFields(o, c);
   c.highResFeatures = o.Get("highResFeatures").ToBoolean();
   c.contextLength = intField(o, "contextLength", 1, 4096);
   c.attentionMask = o.Get("attentionMask").ToBoolean();
@@ -126,45 +166,51 @@ std::vector<int64_t> copyBigInt64Array(const Napi::CallbackInfo& info, size_t in
   return std::vector<int64_t>(a.Data(), a.Data() + length);
 }
 
-class TensorRtPipeline : public Napi::ObjectWrap<TensorRtPipeline> {
+// A pipeline class as a JavaScript class: open/encodeImage/releaseImage/close and the accessors
+// are the same for both pipelines; Traits names the class and adds its prompt call (segment or
+// detect).
+template <typename Traits>
+class PipelineWrap : public Napi::ObjectWrap<PipelineWrap<Traits>> {
  public:
+  using P = typename Traits::Pipeline;
+
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "TensorRtPipeline",
-                       {StaticMethod<&TensorRtPipeline::Open>("open"),
-                        InstanceMethod<&TensorRtPipeline::EncodeImage>("encodeImage"),
-                        InstanceMethod<&TensorRtPipeline::Segment>("segment"),
-                        InstanceMethod<&TensorRtPipeline::ReleaseImage>("releaseImage"),
-                        InstanceMethod<&TensorRtPipeline::Close>("close"),
-                        InstanceAccessor<&TensorRtPipeline::MaxPrompts>("maxPrompts"),
-                        InstanceAccessor<&TensorRtPipeline::SlotBytes>("slotBytes")});
+    return PipelineWrap::DefineClass(env, Traits::kName,
+                                     {PipelineWrap::template StaticMethod<&PipelineWrap::Open>("open"),
+                                      PipelineWrap::template InstanceMethod<&PipelineWrap::EncodeImage>("encodeImage"),
+                                      PipelineWrap::template InstanceMethod<&PipelineWrap::Prompt>(Traits::kPromptMethod),
+                                      PipelineWrap::template InstanceMethod<&PipelineWrap::ReleaseImage>("releaseImage"),
+                                      PipelineWrap::template InstanceMethod<&PipelineWrap::Close>("close"),
+                                      PipelineWrap::template InstanceAccessor<&PipelineWrap::MaxPrompts>("maxPrompts"),
+                                      PipelineWrap::template InstanceAccessor<&PipelineWrap::SlotBytes>("slotBytes")});
   }
 
-  TensorRtPipeline(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TensorRtPipeline>(info) {
+  PipelineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PipelineWrap>(info) {
     if (info.Length() != 1 || !info[0].IsExternal())
-      throw Napi::TypeError::New(info.Env(), "use TensorRtPipeline.open(config)");
-    pipeline_ = *info[0].As<Napi::External<std::shared_ptr<Pipeline>>>().Data();
+      throw Napi::TypeError::New(info.Env(), std::string("use ") + Traits::kName + ".open(config)");
+    pipeline_ = *info[0].template As<Napi::External<std::shared_ptr<P>>>().Data();
   }
 
  private:
   static Napi::Value Open(const Napi::CallbackInfo& info) {
     return promiseOrReject(info, [&]() -> Napi::Value {
       if (info.Length() < 1 || !info[0].IsObject()) throw InvalidOption("config must be an object");
-      PipelineConfig config = parseConfig(info[0].As<Napi::Object>());
-      auto result = std::make_shared<std::shared_ptr<Pipeline>>();
+      auto config = Traits::parseConfig(info[0].As<Napi::Object>());
+      auto result = std::make_shared<std::shared_ptr<P>>();
       auto failure = std::make_shared<Failure>();
       return PromiseWorker::Start(
-          info.Env(), [=] { capture(*failure, [&] { *result = std::make_shared<Pipeline>(config); }); },
+          info.Env(), [=] { capture(*failure, [&] { *result = std::make_shared<P>(config); }); },
           [=](Napi::Env env, Napi::Value) -> Napi::Value {
             throwIfFailed(env, *failure);
-            auto* holder = new std::shared_ptr<Pipeline>(*result);
-            auto external = Napi::External<std::shared_ptr<Pipeline>>::New(
-                env, holder, [](Napi::Env, std::shared_ptr<Pipeline>* p) { delete p; });
-            return env.GetInstanceData<Napi::FunctionReference>()->New({external});
+            auto* holder = new std::shared_ptr<P>(*result);
+            auto external =
+                Napi::External<std::shared_ptr<P>>::New(env, holder, [](Napi::Env, std::shared_ptr<P>* p) { delete p; });
+            return Traits::constructor(*env.GetInstanceData<TensorRtClasses>()).New({external});
           });
     });
   }
 
-  std::shared_ptr<Pipeline> live() const {
+  std::shared_ptr<P> live() const {
     if (!pipeline_) throw InvalidOption("this TensorRT pipeline is closed");
     return pipeline_;
   }
@@ -176,7 +222,7 @@ class TensorRtPipeline : public Napi::ObjectWrap<TensorRtPipeline> {
       const int height = integerArg(info, 2, "height", 1, 8192);
       auto rgb = std::make_shared<std::vector<uint8_t>>(copyUint8Array(info, 0, "rgb", pixelCount(width, height, "rgb") * 3));
       auto slot = std::make_shared<int>(0);
-      auto times = std::make_shared<StageTimes>();
+      auto times = std::make_shared<typename Traits::Times>();
       auto failure = std::make_shared<Failure>();
       return PromiseWorker::Start(
           info.Env(), [=] { capture(*failure, [&] { *slot = pipeline->encodeImage(rgb->data(), width, height, *times); }); },
@@ -190,9 +236,49 @@ class TensorRtPipeline : public Napi::ObjectWrap<TensorRtPipeline> {
     });
   }
 
-  Napi::Value Segment(const Napi::CallbackInfo& info) {
+  Napi::Value Prompt(const Napi::CallbackInfo& info) {
+    return promiseOrReject(info, [&]() -> Napi::Value { return Traits::prompt(info, live()); });
+  }
+
+  Napi::Value ReleaseImage(const Napi::CallbackInfo& info) {
     return promiseOrReject(info, [&]() -> Napi::Value {
-      auto pipeline = live();
+      const int slot = integerArg(info, 0, "slot", 1, INT32_MAX);
+      auto pipeline = pipeline_;  // releasing after close() is a no-op
+      return PromiseWorker::Start(
+          info.Env(), [=] { if (pipeline) pipeline->releaseImage(slot); },
+          [](Napi::Env env, Napi::Value) -> Napi::Value { return env.Undefined(); });
+    });
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    // The last shared_ptr (this one, or a job's) frees the engines and the GPU memory, on the
+    // pool thread when a job holds it, so the JS thread never waits for the device.
+    auto pipeline = std::move(pipeline_);
+    return PromiseWorker::Start(
+        info.Env(), [pipeline]() mutable { pipeline.reset(); },
+        [](Napi::Env env, Napi::Value) -> Napi::Value { return env.Undefined(); });
+  }
+
+  Napi::Value MaxPrompts(const Napi::CallbackInfo& info) {
+    return pipeline_ ? Napi::Number::New(info.Env(), pipeline_->maxPrompts()) : info.Env().Undefined();
+  }
+  Napi::Value SlotBytes(const Napi::CallbackInfo& info) {
+    return pipeline_ ? Napi::Number::New(info.Env(), static_cast<double>(pipeline_->slotBytes())) : info.Env().Undefined();
+  }
+
+  std::shared_ptr<P> pipeline_;
+};
+
+struct TrackerTraits {
+  using Pipeline = trt::Pipeline;
+  using Times = StageTimes;
+  static constexpr const char* kName = "TensorRtPipeline";
+  static constexpr const char* kPromptMethod = "segment";
+  static PipelineConfig parseConfig(const Napi::Object& o) { return addon::parseConfig(o); }
+  static Napi::FunctionReference& constructor(TensorRtClasses& classes) { return classes.pipeline; }
+
+  static Napi::Value prompt(const Napi::CallbackInfo& info, std::shared_ptr<Pipeline> pipeline) {
+    {
       trt::SegmentRequest r;
       r.slot = integerArg(info, 0, "slot", 1, INT32_MAX);
       r.batch = integerArg(info, 3, "batch", 1, pipeline->maxPrompts());
@@ -240,37 +326,95 @@ class TensorRtPipeline : public Napi::ObjectWrap<TensorRtPipeline> {
             o.Set("times", timesObject(env, out->times));
             return o;
           });
-    });
+    }
   }
 
-  Napi::Value ReleaseImage(const Napi::CallbackInfo& info) {
-    return promiseOrReject(info, [&]() -> Napi::Value {
-      const int slot = integerArg(info, 0, "slot", 1, INT32_MAX);
-      auto pipeline = pipeline_;  // releasing after close() is a no-op
-      return PromiseWorker::Start(
-          info.Env(), [=] { if (pipeline) pipeline->releaseImage(slot); },
-          [](Napi::Env env, Napi::Value) -> Napi::Value { return env.Undefined(); });
-    });
-  }
-
-  Napi::Value Close(const Napi::CallbackInfo& info) {
-    // The last shared_ptr (this one, or a job's) frees the engines and the GPU memory, on the
-    // pool thread when a job holds it, so the JS thread never waits for the device.
-    auto pipeline = std::move(pipeline_);
-    return PromiseWorker::Start(
-        info.Env(), [pipeline]() mutable { pipeline.reset(); },
-        [](Napi::Env env, Napi::Value) -> Napi::Value { return env.Undefined(); });
-  }
-
-  Napi::Value MaxPrompts(const Napi::CallbackInfo& info) {
-    return pipeline_ ? Napi::Number::New(info.Env(), pipeline_->maxPrompts()) : info.Env().Undefined();
-  }
-  Napi::Value SlotBytes(const Napi::CallbackInfo& info) {
-    return pipeline_ ? Napi::Number::New(info.Env(), static_cast<double>(pipeline_->slotBytes())) : info.Env().Undefined();
-  }
-
-  std::shared_ptr<Pipeline> pipeline_;
 };
+
+ConceptPipelineConfig parseConceptConfig(const Napi::Object& o) {
+  ConceptPipelineConfig c;
+  c.imageEncoder = stringField(o, "imageEncoder");
+  c.textEncoder = stringField(o, "textEncoder");
+  c.detector = stringField(o, "detector");
+  parseImageFields(o, c);
+  c.contextLength = intField(o, "contextLength", 1, 4096);
+  c.textFeatures = intField(o, "textFeatures", 1, 1 << 16);
+  c.queries = intField(o, "queries", 1, 1 << 16);
+  c.maskSize = intField(o, "maskSize", 1, 8192);
+  return c;
+}
+
+float floatArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  Napi::Value v = info[index];
+  if (!v.IsNumber()) throw InvalidOption(std::string(name) + " must be a number");
+  return v.As<Napi::Number>().FloatValue();
+}
+
+template <typename T, typename Array>
+Array typedArray(Napi::Env env, const std::vector<T>& values) {
+  auto a = Array::New(env, values.size());
+  std::copy(values.begin(), values.end(), a.Data());
+  return a;
+}
+
+struct ConceptTraits {
+  using Pipeline = trt::ConceptPipeline;
+  using Times = ConceptStageTimes;
+  static constexpr const char* kName = "TensorRtConceptPipeline";
+  static constexpr const char* kPromptMethod = "detect";
+  static ConceptPipelineConfig parseConfig(const Napi::Object& o) { return parseConceptConfig(o); }
+  static Napi::FunctionReference& constructor(TensorRtClasses& classes) { return classes.conceptPipeline; }
+
+  static Napi::Value prompt(const Napi::CallbackInfo& info, std::shared_ptr<ConceptPipeline> pipeline) {
+    {
+      trt::DetectRequest r;
+      r.slot = integerArg(info, 0, "slot", 1, INT32_MAX);
+      r.batch = integerArg(info, 3, "batch", 1, pipeline->maxPrompts());
+      r.threshold = floatArg(info, 4, "threshold");
+      r.maxInstances = integerArg(info, 5, "maxInstances", 1, INT32_MAX);
+      r.maskThreshold = floatArg(info, 6, "maskThreshold");
+      r.smoothness = integerArg(info, 7, "smoothness", 1, kMaxMorphKernel);
+      r.originalH = integerArg(info, 8, "originalH", 1, 1 << 30);
+      r.originalW = integerArg(info, 9, "originalW", 1, 1 << 30);
+      r.maxMasks = integerArg(info, 10, "maxMasks", 0, INT32_MAX);
+      const uint64_t pixels = pixelCount(r.originalW, r.originalH, "mask");
+      // No call may bring back more than kMaxPixels bytes of masks.
+      r.maxMasks = std::min<int64_t>(r.maxMasks, static_cast<int64_t>(kMaxPixels / pixels));
+      const uint64_t tokens = static_cast<uint64_t>(r.batch) * static_cast<uint64_t>(pipeline->contextLength());
+      auto ids = std::make_shared<std::vector<int64_t>>(copyBigInt64Array(info, 1, "inputIds", tokens));
+      auto mask = std::make_shared<std::vector<int64_t>>(copyBigInt64Array(info, 2, "attentionMask", tokens));
+      auto out = std::make_shared<trt::DetectOutput>();
+      auto failure = std::make_shared<Failure>();
+      return PromiseWorker::Start(
+          info.Env(),
+          [=] {
+            capture(*failure, [&] {
+              trt::DetectRequest req = r;
+              req.inputIds = ids->data();
+              req.attentionMask = mask->data();
+              *out = pipeline->detect(req);
+            });
+          },
+          [=](Napi::Env env, Napi::Value) -> Napi::Value {
+            throwIfFailed(env, *failure);
+            Napi::Object o = Napi::Object::New(env);
+            o.Set("logits", typedArray<float, Napi::Float32Array>(env, out->logits));
+            o.Set("boxes", typedArray<float, Napi::Float32Array>(env, out->boxes));
+            o.Set("presence", typedArray<float, Napi::Float32Array>(env, out->presence));
+            o.Set("counts", typedArray<int32_t, Napi::Int32Array>(env, out->counts));
+            o.Set("kept", typedArray<int32_t, Napi::Int32Array>(env, out->kept));
+            o.Set("masks", typedArray<uint8_t, Napi::Uint8Array>(env, out->masks));
+            o.Set("masksSkipped", out->masksSkipped);
+            o.Set("times", timesObject(env, out->times));
+            return o;
+          });
+    }
+  }
+
+};
+
+using TensorRtPipeline = PipelineWrap<TrackerTraits>;
+using TensorRtConceptPipeline = PipelineWrap<ConceptTraits>;
 
 }  // namespace
 
@@ -284,9 +428,14 @@ Napi::Value tensorRtCapability(Napi::Env env) {
 
 void initTensorRt(Napi::Env env, Napi::Object exports) {
   Napi::Function cls = TensorRtPipeline::Define(env);
+  Napi::Function conceptCls = TensorRtConceptPipeline::Define(env);
   // Per environment (main thread, worker threads), freed with it.
-  env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(cls)));
+  auto* classes = new TensorRtClasses();
+  classes->pipeline = Napi::Persistent(cls);
+  classes->conceptPipeline = Napi::Persistent(conceptCls);
+  env.SetInstanceData(classes);
   exports.Set("TensorRtPipeline", cls);
+  exports.Set("TensorRtConceptPipeline", conceptCls);
 }
 
 }  // namespace sam3clip::addon

@@ -7,47 +7,13 @@
 #include "morphology_cuda.h"
 #include "postprocess.h"
 #include "postprocess_cuda.h"
-#include "preprocess_cuda.h"
 #include "selection_cuda.h"
 
 namespace sam3clip::trt {
 
 using nvinfer1::DataType;
 
-// CUDA events around each stage of one call; elapsed() reads them after the stream syncs.
-class Pipeline::Events {
- public:
-  explicit Events(int count) : events_(count, nullptr) {
-    for (auto& e : events_) throwIfCudaFailed(cudaEventCreate(&e), "cudaEventCreate");
-  }
-  ~Events() {
-    for (auto e : events_)
-      if (e) cudaEventDestroy(e);
-  }
-  void record(int i, cudaStream_t stream) { throwIfCudaFailed(cudaEventRecord(events_[i], stream), "cudaEventRecord"); }
-  float elapsed(int from, int to) const {
-    float ms = 0;
-    return cudaEventElapsedTime(&ms, events_[from], events_[to]) == cudaSuccess ? ms : 0.0f;
-  }
-
- private:
-  std::vector<cudaEvent_t> events_;
-};
-
-namespace {
-
-size_t floats(std::initializer_list<int64_t> dims) {
-  size_t n = sizeof(float);
-  for (int64_t d : dims) n *= static_cast<size_t>(d);
-  return n;
-}
-
-}  // namespace
-
-Pipeline::Pipeline(const PipelineConfig& c) : config_(c) {
-  throwIfCudaFailed(cudaSetDevice(c.device), "cudaSetDevice");
-  throwIfCudaFailed(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
-  runtime_.reset(require(nvinfer1::createInferRuntime(logger_), logger_, "E_TENSORRT", "could not create the TensorRT runtime"));
+Pipeline::Pipeline(const PipelineConfig& c) : PipelineBase(c.device, c.mean, c.std), config_(c) {
   const int64_t B = -1, S = c.imageSize, C = c.embedChannels, h = c.embedH, w = c.embedW, L = c.contextLength;
   const int64_t m = c.maskSize, K = c.candidates;
 
@@ -84,91 +50,27 @@ Pipeline::Pipeline(const PipelineConfig& c) : config_(c) {
   ids_.reserve(maxB * L * sizeof(int64_t));
   if (c.attentionMask) attention_.reserve(maxB * L * sizeof(int64_t));
   hostIds_.reserve(2 * maxB * L * sizeof(int64_t));
-  textEmbeds_.reserve(floats({maxB, c.textDim}));
-  promptEmbeds_.reserve(floats({maxB, c.promptTokens, c.promptDim}));
-  lowres_.reserve(floats({maxB, K, m, m}));
-  iou_.reserve(floats({maxB, K}));
+  textEmbeds_.reserve(floatBytes({maxB, c.textDim}));
+  promptEmbeds_.reserve(floatBytes({maxB, c.promptTokens, c.promptDim}));
+  lowres_.reserve(floatBytes({maxB, K, m, m}));
+  iou_.reserve(floatBytes({maxB, K}));
   index_.reserve(maxB * sizeof(int32_t));
   passed_.reserve(maxB);
-  hostScores_.reserve(floats({maxB, K}) + maxB * (sizeof(int32_t) + 1));
-  pixels_.reserve(floats({1, 3, S, S}));
-  rgb_.reserve(static_cast<size_t>(S) * S * 3);
-  hostRgb_.reserve(static_cast<size_t>(S) * S * 3);
+  hostScores_.reserve(floatBytes({maxB, K}) + maxB * (sizeof(int32_t) + 1));
+  slots_.configure(imageOutputs, c.imageSize);
 }
 
 Pipeline::~Pipeline() {
-  slots_.clear();
   maskDecoder_.reset();
   textProjection_.reset();
   textEncoder_.reset();
-  imageEncoder_.reset();
-  runtime_.reset();
-  if (stream_) cudaStreamDestroy(stream_);
-}
-
-size_t Pipeline::slotBytes() const {
-  const auto& c = config_;
-  size_t bytes = floats({c.embedChannels, c.embedH, c.embedW});
-  if (c.highResFeatures) bytes += floats({32, 4 * c.embedH, 4 * c.embedW}) + floats({64, 2 * c.embedH, 2 * c.embedW});
-  return bytes;
-}
-
-void Pipeline::bindImage(Engine& engine, Slot& slot) {
-  engine.setAddress("image_embeddings", slot.embeddings.get());
-  if (config_.highResFeatures) {
-    engine.setAddress("high_res_feats_0", slot.highRes0.get());
-    engine.setAddress("high_res_feats_1", slot.highRes1.get());
-  }
-}
-
-int Pipeline::encodeImage(const uint8_t* rgb, int width, int height, StageTimes& times) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  const auto& c = config_;
-  if (width < 1 || height < 1 || width > c.imageSize || height > c.imageSize)
-    throw TrtFailure("E_INVALID_OPTION", "the resized image must fit in " + std::to_string(c.imageSize) + "²");
-  throwIfCudaFailed(cudaSetDevice(c.device), "cudaSetDevice");
-  Slot slot;
-  slot.embeddings.reserve(floats({c.embedChannels, c.embedH, c.embedW}));
-  if (c.highResFeatures) {
-    slot.highRes0.reserve(floats({32, 4 * c.embedH, 4 * c.embedW}));
-    slot.highRes1.reserve(floats({64, 2 * c.embedH, 2 * c.embedW}));
-  }
-  Events ev(4);
-  const size_t bytes = static_cast<size_t>(width) * height * 3;
-  std::memcpy(hostRgb_.get(), rgb, bytes);
-  ev.record(0, stream_);
-  throwIfCudaFailed(cudaMemcpyAsync(rgb_.get(), hostRgb_.get(), bytes, cudaMemcpyHostToDevice, stream_), "upload image");
-  ev.record(1, stream_);
-  throwIfCudaFailed(cuda::normalizeToNchw(rgb_.get<uint8_t>(), width, height, c.imageSize, c.mean, c.std,
-                                          pixels_.get<float>(), stream_),
-                    "normalizeToNchw");
-  ev.record(2, stream_);
-  imageEncoder_->setAddress("pixel_values", pixels_.get());
-  bindImage(*imageEncoder_, slot);
-  imageEncoder_->enqueue(stream_);
-  ev.record(3, stream_);
-  throwIfCudaFailed(cudaStreamSynchronize(stream_), "image encoder");
-  times.upload = ev.elapsed(0, 1);
-  times.preprocess = ev.elapsed(1, 2);
-  times.imageEncoder = ev.elapsed(2, 3);
-  const int id = nextSlot_++;
-  slots_.emplace(id, std::move(slot));
-  return id;
-}
-
-void Pipeline::releaseImage(int slot) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  slots_.erase(slot);
 }
 
 SegmentOutput Pipeline::segment(const SegmentRequest& r) {
   std::lock_guard<std::mutex> lock(mutex_);
   const auto& c = config_;
-  auto found = slots_.find(r.slot);
-  if (found == slots_.end()) throw TrtFailure("E_INVALID_OPTION", "this image embedding has been released");
-  if (r.batch < 1 || r.batch > maxPrompts_)
-    throw TrtFailure("E_INVALID_OPTION", std::to_string(r.batch) + " prompts in one call; the engines were built for at most " +
-                                             std::to_string(maxPrompts_) + " (npm run build-engines -- --max-prompts N)");
+  const ImageSlots::Slot& slot = slots_.find(r.slot);
+  checkBatch(r.batch);
   if (r.originalH < 1 || r.originalW < 1 || r.resizedH < 1 || r.resizedW < 1 || r.resizedH > c.imageSize ||
       r.resizedW > c.imageSize || r.smoothness < 1 || r.smoothness > kMaxMorphKernel)
     throw TrtFailure("E_INVALID_OPTION", "invalid mask geometry or smoothness");
@@ -183,7 +85,7 @@ SegmentOutput Pipeline::segment(const SegmentRequest& r) {
   }
   hostMasks_.reserve(B * pixels);
 
-  Events ev(7);
+  StageEvents ev(7);
   auto* hostIds = hostIds_.get<int64_t>();
   std::memcpy(hostIds, r.inputIds, B * L * sizeof(int64_t));
   if (r.attentionMask) std::memcpy(hostIds + B * L, r.attentionMask, B * L * sizeof(int64_t));
@@ -210,7 +112,7 @@ SegmentOutput Pipeline::segment(const SegmentRequest& r) {
   ev.record(2, stream_);
 
   maskDecoder_->setInputShape("prompt_embeds", {B, c.promptTokens, c.promptDim});
-  bindImage(*maskDecoder_, found->second);
+  slots_.bind(*maskDecoder_, slot);
   maskDecoder_->setAddress("prompt_embeds", promptEmbeds_.get());
   maskDecoder_->setAddress("masks", lowres_.get());
   maskDecoder_->setAddress("iou_scores", iou_.get());

@@ -5,7 +5,6 @@
 #pragma once
 #include <cuda_runtime_api.h>
 
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -13,6 +12,8 @@
 
 #include "device_buffer.h"
 #include "engine.h"
+#include "image_slots.h"
+#include "pipeline_base.h"
 
 namespace sam3clip::trt {
 
@@ -41,8 +42,7 @@ struct SegmentRequest {
 };
 
 // Milliseconds per stage measured with CUDA events on the pipeline's stream.
-struct StageTimes {
-  float upload = 0, preprocess = 0, imageEncoder = 0;
+struct StageTimes : ImageStageTimes {
   float textEncoder = 0, textProjection = 0, maskDecoder = 0, postprocess = 0, download = 0;
 };
 
@@ -54,7 +54,8 @@ struct SegmentOutput {
   StageTimes times;
 };
 
-class Pipeline {
+// The image slots, encodeImage, releaseImage, maxPrompts and slotBytes come from PipelineBase.
+class Pipeline : public PipelineBase {
  public:
   // Loads the four engines; throws TrtFailure (E_ENGINE_MISMATCH, E_GPU_OOM, E_CUDA, E_TENSORRT).
   explicit Pipeline(const PipelineConfig& config);
@@ -62,37 +63,17 @@ class Pipeline {
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  int maxPrompts() const { return maxPrompts_; }
   int contextLength() const { return config_.contextLength; }
-  // Device bytes one image slot holds (the features), for the caller's memory budget.
-  size_t slotBytes() const;
 
-  // rgb: width × height × 3 bytes, already resized so the image fits in S × S.
-  int encodeImage(const uint8_t* rgb, int width, int height, StageTimes& times);
-  void releaseImage(int slot);
   SegmentOutput segment(const SegmentRequest& request);
 
  private:
-  struct Slot {
-    DeviceBuffer embeddings, highRes0, highRes1;
-  };
-  class Events;
-  // The image tensors (embeddings and high-res features) of a slot, as encoder outputs or decoder inputs.
-  void bindImage(Engine& engine, Slot& slot);
-
   PipelineConfig config_;
-  std::mutex mutex_;  // one stream: calls run one at a time
-  cudaStream_t stream_ = nullptr;
-  Logger logger_;
-  TrtPtr<nvinfer1::IRuntime> runtime_;
-  std::unique_ptr<Engine> imageEncoder_, textEncoder_, textProjection_, maskDecoder_;
-  int maxPrompts_ = 1;
-  int nextSlot_ = 1;
-  std::map<int, Slot> slots_;
+  std::unique_ptr<Engine> textEncoder_, textProjection_, maskDecoder_;
 
   // Reused buffers, grown to the largest shape seen.
-  PinnedBuffer hostRgb_, hostIds_, hostMasks_, hostScores_;
-  DeviceBuffer rgb_, pixels_, ids_, attention_, textEmbeds_, promptEmbeds_, lowres_, iou_, index_, passed_, masks_,
+  PinnedBuffer hostIds_, hostMasks_, hostScores_;
+  DeviceBuffer ids_, attention_, textEmbeds_, promptEmbeds_, lowres_, iou_, index_, passed_, masks_,
       smoothed_, morphScratch_;
 };
 

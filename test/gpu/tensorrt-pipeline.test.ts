@@ -84,3 +84,70 @@ describe.skipIf(why !== '')('TensorRT backend on the GPU', () => {
     expect(await gpu.segment(image, 'ok')).toHaveLength(1);
   });
 });
+
+const CONCEPT_PACKAGE = path.resolve(__dirname, '../fixtures/sam3-concept-tiny');
+
+/** |a ∩ b| / |a ∪ b| of two 0/1 masks; 1 when both are empty. */
+function iou(a: Uint8Array, b: Uint8Array): number {
+  let inter = 0;
+  let union = 0;
+  for (let p = 0; p < a.length; p++) {
+    inter += a[p]! & b[p]!;
+    union += a[p]! | b[p]!;
+  }
+  return union === 0 ? 1 : inter / union;
+}
+
+describe.skipIf(why !== '')('TensorRT backend on the GPU: sam3-concept', () => {
+  let engines: string;
+  let gpu: Segmenter;
+  let cpu: Segmenter;
+
+  beforeAll(async () => {
+    engines = tempDir();
+    await buildEngines({ models: CONCEPT_PACKAGE, engines, maxPrompts: 8, precision: 'fp32' });
+    gpu = await createSegmenter({ models: CONCEPT_PACKAGE, backend: 'tensorrt', engines });
+    cpu = await createSegmenter({ models: CONCEPT_PACKAGE, backend: 'cpu' });
+  }, 600_000);
+
+  afterAll(async () => {
+    await gpu?.dispose();
+    await cpu?.dispose();
+  });
+
+  it('auto picks TensorRT when engines match', async () => {
+    const auto = await createSegmenter({ models: CONCEPT_PACKAGE, engines });
+    try {
+      expect(auto.backendInfo?.name).toBe('tensorrt');
+    } finally {
+      await auto.dispose();
+    }
+  });
+
+  it('instances agree with the CPU backend: same count, scores within 1e-3, mask IoU >= 0.99', async () => {
+    const image = await testImage(173, 121);
+    const prompts = ['a red car', 'black cat face', 'sky'];
+    for (const options of [{ threshold: 0.1, smoothness: 1 }, { threshold: 0.1, smoothness: 5 }, { threshold: 0.1, smoothness: 3, negative: ['sky'] }]) {
+      const [a, b] = await Promise.all([gpu.segment(image, prompts, options), cpu.segment(image, prompts, options)]);
+      a.forEach((r, i) => {
+        const c = b[i]!;
+        expect(r.instances.length).toBe(c.instances.length);
+        expect(Math.abs(r.score - c.score)).toBeLessThan(1e-3);
+        r.instances.forEach((inst, k) => {
+          const other = c.instances[k]!;
+          expect(Math.abs(inst.score - other.score)).toBeLessThan(1e-3);
+          expect(iou(inst.mask.data, other.mask.data)).toBeGreaterThanOrEqual(0.99);
+        });
+        expect(iou(r.mask.data, c.mask.data)).toBeGreaterThanOrEqual(0.99);
+      });
+    }
+  });
+
+  it('keeps the embedding on the GPU: a second call runs no image encoder', async () => {
+    const image = await testImage(96, 64);
+    await gpu.segment(image, 'a');
+    const before = gpu.stats().runs.image_encoder.runs;
+    await gpu.segment(image, ['b', 'c']);
+    expect(gpu.stats().runs.image_encoder.runs).toBe(before);
+  });
+});
