@@ -1,10 +1,11 @@
 import type { DeviceBackend, HostBackend } from '../backends/backend.js';
 import { Sam3ClipError } from '../errors.js';
-import type { EmbeddingFeatures, ImageEmbedding } from '../image-embedding.js';
+import type { DeviceFeatures } from '../backends/backend.js';
+import { isDeviceFeatures, type EmbeddingFeatures, type ImageEmbedding } from '../image-embedding.js';
 import type { LruCache } from '../lru.js';
 import type { Mask } from '../mask.js';
 import type { ResolvedSegmentOptions, StageTimings } from '../options.js';
-import type { PromptTokenizer } from '../tokenizer.js';
+import type { PromptTokenizer, TokenBatch } from '../tokenizer.js';
 
 /** [x0, y0, x1, y1] in original-image pixels. */
 export type Box = [number, number, number, number];
@@ -71,4 +72,19 @@ export function deviceBackendFor<P extends DeviceBackend['pipelineKind']>(backen
   if (backend.pipelineKind !== kind)
     throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', `The ${backend.name} backend loaded the ${backend.pipelineKind} pipeline, not the ${kind} one`);
   return backend as Extract<DeviceBackend, { pipelineKind: P }>;
+}
+
+/**
+ * What every device path starts with: the embedding's features as device features (refusing ones
+ * another backend made) and the whole batch tokenized (prompt features never leave the device, so
+ * nothing is cached).
+ */
+export async function deviceInputs(call: PromptCall): Promise<{ features: DeviceFeatures; tokens: TokenBatch }> {
+  const { features, tokenizer, t } = call;
+  if (!isDeviceFeatures(features)) throw new Sam3ClipError('E_INVALID_OPTION', 'This ImageEmbedding was made by another backend', { field: 'image' });
+  const mark = performance.now();
+  const tokens = await tokenizer.encodeBatch(call.all);
+  t.tokenize = performance.now() - mark;
+  t.cachedPrompts = 0;
+  return { features, tokens };
 }

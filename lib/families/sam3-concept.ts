@@ -8,7 +8,6 @@
  */
 import { Sam3ClipError, throwIfAborted } from '../errors.js';
 import type { DeviceBackend, FloatTensor, HostBackend, HostTensor, ImageFeatures } from '../backends/backend.js';
-import { isDeviceFeatures } from '../image-embedding.js';
 import { checkInstanceBudget } from '../mask-budget.js';
 import { mapLimited } from '../map-limited.js';
 import { POSTPROCESS_CONCURRENCY } from '../mask-budget.js';
@@ -16,7 +15,7 @@ import { subtractMask, unionMask, type Mask } from '../mask.js';
 import type { ConceptManifest } from '../model/manifest-types.js';
 import { morphology, postprocessInstanceMasks } from '../ops.js';
 import { normalizePrompt, type TokenBatch } from '../tokenizer.js';
-import { deviceBackendFor, type Box, type FamilyInstance, type ModelFamily, type PromptCall, type PromptOutcome } from './family.js';
+import { deviceBackendFor, deviceInputs, type Box, type FamilyInstance, type ModelFamily, type PromptCall, type PromptOutcome } from './family.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
@@ -219,18 +218,14 @@ export class Sam3ConceptFamily implements ModelFamily {
    */
   async segmentOnDevice(device: DeviceBackend, call: PromptCall): Promise<PromptOutcome[]> {
     const backend = deviceBackendFor(device, 'sam3-concept');
-    const { all, positiveCount, embedding, features, opts, tokenizer, t } = call;
-    if (!isDeviceFeatures(features)) throw new Sam3ClipError('E_INVALID_OPTION', 'This ImageEmbedding was made by another backend', { field: 'image' });
-    let mark = performance.now();
-    const tokens = await tokenizer.encodeBatch(all);
-    t.tokenize = performance.now() - mark;
-    t.cachedPrompts = 0;
+    const { all, positiveCount, embedding, opts, t } = call;
+    const { features, tokens } = await deviceInputs(call);
     throwIfAborted(opts.signal);
     const W = embedding.width;
     const H = embedding.height;
     // The masks checkInstanceBudget allows besides the positives' unions and the working masks.
     const maxMasks = Math.max(0, Math.floor((call.maskBudgetMiB * 2 ** 20) / (W * H)) - positiveCount - 2 * POSTPROCESS_CONCURRENCY);
-    mark = performance.now();
+    const mark = performance.now();
     const sessions = (t.sessions ??= {});
     const out = await backend.detectOnDevice(
       features,

@@ -5,7 +5,6 @@
  */
 import { Sam3ClipError, throwIfAborted } from '../errors.js';
 import type { DeviceBackend, FloatTensor, HostBackend, ImageFeatures } from '../backends/backend.js';
-import { isDeviceFeatures } from '../image-embedding.js';
 import { mapLimited } from '../map-limited.js';
 import { POSTPROCESS_CONCURRENCY } from '../mask-budget.js';
 import { subtractMask, unionMask, type Mask } from '../mask.js';
@@ -13,7 +12,7 @@ import type { TrackerManifest } from '../model/manifest-types.js';
 import { morphology, postprocessMasks } from '../ops.js';
 import { selectCandidate } from '../selection.js';
 import { normalizePrompt } from '../tokenizer.js';
-import { deviceBackendFor, type ModelFamily, type PromptCall, type PromptOutcome } from './family.js';
+import { deviceBackendFor, deviceInputs, type ModelFamily, type PromptCall, type PromptOutcome } from './family.js';
 
 /** The threshold on predicted IoU when the caller gives none (the seed's slider default). */
 const DEFAULT_THRESHOLD = 0.5;
@@ -153,13 +152,9 @@ export class TrackerClipFamily implements ModelFamily {
    * run as one chain on the GPU. Prompt embeddings are not cached here: they never leave the device.
    */
   async segmentOnDevice(backend: DeviceBackend, call: PromptCall): Promise<PromptOutcome[]> {
-    const { all, positiveCount, embedding, features, opts, tokenizer, t } = call;
-    if (!isDeviceFeatures(features)) throw new Sam3ClipError('E_INVALID_OPTION', 'This ImageEmbedding was made by another backend', { field: 'image' });
-    let mark = performance.now();
-    const tokens = await tokenizer.encodeBatch(all);
-    t.tokenize = performance.now() - mark;
-    t.cachedPrompts = 0;
-    mark = performance.now();
+    const { all, positiveCount, embedding, opts, t } = call;
+    const { features, tokens } = await deviceInputs(call);
+    const mark = performance.now();
     const sessions = (t.sessions ??= {});
     const out = await deviceBackendFor(backend, 'tracker').segmentOnDevice(
       features,

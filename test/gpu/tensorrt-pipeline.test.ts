@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEngines, capabilities, createSegmenter, type Segmenter } from '../../dist/index.js';
+import { iou } from '../../scripts/fixtures/shapes-image.js';
 import { blocksImage, png } from '../support/images.js';
 import { makePackage, tempDir } from '../support/packages.js';
 
@@ -87,16 +88,6 @@ describe.skipIf(why !== '')('TensorRT backend on the GPU', () => {
 
 const CONCEPT_PACKAGE = path.resolve(__dirname, '../fixtures/sam3-concept-tiny');
 
-/** |a ∩ b| / |a ∪ b| of two 0/1 masks; 1 when both are empty. */
-function iou(a: Uint8Array, b: Uint8Array): number {
-  let inter = 0;
-  let union = 0;
-  for (let p = 0; p < a.length; p++) {
-    inter += a[p]! & b[p]!;
-    union += a[p]! | b[p]!;
-  }
-  return union === 0 ? 1 : inter / union;
-}
 
 describe.skipIf(why !== '')('TensorRT backend on the GPU: sam3-concept', () => {
   let engines: string;
