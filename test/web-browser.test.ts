@@ -87,6 +87,8 @@ describe.skipIf(!haveChromium)('web page in headless Chromium', () => {
     expect(await page.locator('#threshold-value').textContent()).toBe('0.85');
     expect(await page.locator('#smoothness-value').textContent()).toBe('5');
     expect(ctx.server.segmenter.stats().runs.image_encoder.runs).toBe(encoderRuns);
+    // Every slider change answered (a slow machine may have sent more than one request).
+    await expect.poll(() => page.locator('#canvas').getAttribute('aria-busy')).toBeNull();
 
     // Clicking inside the red circle names it; clicking the background finds no mask.
     const circle = img.instances.find((o) => o.category === 'red circle')!.mask;
@@ -269,6 +271,8 @@ async function segmentOnPage(page: Page, url: string, prompts: string, settings:
   else expect(response.request().postData()).not.toContain('name="maxInstances"');
   const json = (await response.json()) as SegmentJson;
   await expect.poll(() => page.locator('#masks > li').count()).toBe(json.results.length);
+  // Drawn from that answer, with nothing newer on its way.
+  await expect.poll(() => page.locator('#canvas').getAttribute('aria-busy')).toBeNull();
   return { img, json };
 }
 

@@ -194,7 +194,10 @@ function instancesOf(results) {
 }
 
 async function segment() {
-  if (!state.imageId || !$('prompt').value.trim()) return;
+  if (!state.imageId || !$('prompt').value.trim()) {
+    $('canvas').removeAttribute('aria-busy');
+    return;
+  }
   showError('');
   const ticket = ++state.request;
   const form = new FormData();
@@ -204,10 +207,12 @@ async function segment() {
   form.append('threshold', $('threshold').value);
   form.append('smoothness', $('smoothness').value);
   if ($('max-instances').value.trim()) form.append('maxInstances', $('max-instances').value.trim());
+  $('canvas').setAttribute('aria-busy', 'true');
   try {
     const started = performance.now();
     const json = await api('/api/segment', form);
     if (ticket !== state.request) return; // a newer request superseded this one
+    $('canvas').removeAttribute('aria-busy');
     state.results = json.results;
     state.masks = json.results.map((r) => decodeRle(r.rle));
     Object.assign(state, instancesOf(json.results));
@@ -222,7 +227,9 @@ async function segment() {
     draw();
     $('download-json').hidden = false;
   } catch (error) {
-    if (ticket === state.request) showError(`${error.code ? `${error.code}: ` : ''}${error.message}`);
+    if (ticket !== state.request) return;
+    $('canvas').removeAttribute('aria-busy');
+    showError(`${error.code ? `${error.code}: ` : ''}${error.message}`);
   }
 }
 
@@ -487,6 +494,8 @@ function scheduleSegment() {
   // What the last click named may no longer be on the canvas.
   clearSelection();
   clearTimeout(debounce);
+  // Busy from now until the answer to the newest settings is drawn (tests and assistive tech wait on it).
+  if (state.imageId) $('canvas').setAttribute('aria-busy', 'true');
   debounce = setTimeout(segment, 250);
 }
 
