@@ -42,12 +42,20 @@ export function checkMaskBudget(
  * smoothing holds working copies; refused before any of them is made.
  */
 export function checkInstanceBudget(width: number, height: number, instances: number, positives: number, budgetMiB: number): void {
+  if (instances <= instanceMaskCapacity(width, height, positives, budgetMiB)) return;
   const bytes = (instances + positives + 2 * POSTPROCESS_CONCURRENCY) * width * height;
-  if (bytes <= budgetMiB * 2 ** 20) return;
   throw new Sam3ClipError(
     'E_REQUEST_TOO_LARGE',
     `${instances} instance${instances === 1 ? '' : 's'} found on a ${width}×${height} image need ${Math.ceil(bytes / 2 ** 20)} MiB of masks; ` +
       `the limit is ${budgetMiB} MiB (option maskBudgetMiB): raise the threshold, lower maxInstances, or send a smaller image`,
     { field: 'maskBudgetMiB' },
   );
+}
+
+/**
+ * How many instance masks checkInstanceBudget lets a call make besides its unions and working masks
+ * (negative when even those do not fit).
+ */
+export function instanceMaskCapacity(width: number, height: number, positives: number, budgetMiB: number): number {
+  return Math.floor((budgetMiB * 2 ** 20) / (width * height)) - positives - 2 * POSTPROCESS_CONCURRENCY;
 }

@@ -8,16 +8,23 @@
  */
 import { Sam3ClipError, throwIfAborted } from '../errors.js';
 import type { DeviceBackend, FloatTensor, HostBackend, HostTensor, ImageFeatures } from '../backends/backend.js';
-import { checkInstanceBudget } from '../mask-budget.js';
 import { mapLimited } from '../map-limited.js';
-import { POSTPROCESS_CONCURRENCY } from '../mask-budget.js';
+import { checkInstanceBudget, instanceMaskCapacity, POSTPROCESS_CONCURRENCY } from '../mask-budget.js';
 import { subtractMask, unionMask, type Mask } from '../mask.js';
 import type { ConceptManifest } from '../model/manifest-types.js';
 import { morphology, postprocessInstanceMasks } from '../ops.js';
-import { normalizePrompt, type TokenBatch } from '../tokenizer.js';
+import type { TokenBatch } from '../tokenizer.js';
+import { cachedPromptRows } from './prompt-rows.js';
 import { deviceBackendFor, deviceInputs, type Box, type FamilyInstance, type ModelFamily, type PromptCall, type PromptOutcome } from './family.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** Every query's score σ(logit)·σ(presence) for one prompt, the best of them, and σ(presence). */
+function queryScores(logits: Float32Array, presenceLogit: number): { presence: number; scores: number[]; best: number } {
+  const presence = sigmoid(presenceLogit);
+  const scores = Array.from(logits, (l) => sigmoid(l) * presence);
+  return { presence, scores, best: scores.reduce((a, v) => Math.max(a, v), 0) };
+}
 
 /** Query q's box of `boxes` (Q × 4, xyxy on the 0–1 scale) in pixels of a W × H image, clipped to it. */
 function pixelBox(boxes: Float32Array, q: number, W: number, H: number): Box {
@@ -57,18 +64,11 @@ export class Sam3ConceptFamily implements ModelFamily {
 
   /** text_features [B, L, T] of every prompt; the ones not in the prompt cache run as one batch. */
   private async textFeatures(call: PromptCall, tokens: TokenBatch, backend: HostBackend): Promise<Float32Array> {
-    const { all: prompts, tokenizer, promptCache, t } = call;
+    const { t } = call;
     const L = tokens.contextLength;
-    const rowSize = L * this.manifest.dims.textFeatures;
-    const keys = prompts.map((p) => normalizePrompt(p, tokenizer.settings.lowercase));
-    const rows = keys.map((k) => promptCache.get(k));
-    const missing: number[] = [];
-    keys.forEach((k, i) => {
-      if (rows[i] === undefined && !missing.some((j) => keys[j] === k)) missing.push(i);
-    });
-    t.cachedPrompts = keys.filter((k) => !missing.some((j) => keys[j] === k)).length;
+    const T = this.manifest.dims.textFeatures;
     t.promptEncoder = 0;
-    if (missing.length > 0) {
+    return cachedPromptRows(call, L * T, async (missing) => {
       const start = performance.now();
       const ids = new BigInt64Array(missing.length * L);
       const mask = new BigInt64Array(missing.length * L);
@@ -84,21 +84,12 @@ export class Sam3ConceptFamily implements ModelFamily {
       );
       t.promptEncoder = performance.now() - start;
       const features = out.text_features!;
-      if (features.data.length !== missing.length * rowSize)
-        throw new Sam3ClipError('E_MODEL_SHAPE', `text_encoder returned text_features ${features.dims.join('×')}, expected ${missing.length}×${L}×${this.manifest.dims.textFeatures}`, {
+      if (features.data.length !== missing.length * L * T)
+        throw new Sam3ClipError('E_MODEL_SHAPE', `text_encoder returned text_features ${features.dims.join('×')}, expected ${missing.length}×${L}×${T}`, {
           field: 'text_features',
         });
-      missing.forEach((i, b) => {
-        const row = features.data.slice(b * rowSize, (b + 1) * rowSize);
-        promptCache.set(keys[i]!, row);
-        keys.forEach((k, j) => {
-          if (k === keys[i]) rows[j] = row;
-        });
-      });
-    }
-    const data = new Float32Array(prompts.length * rowSize);
-    rows.forEach((row, i) => data.set(row!, i * rowSize));
-    return data;
+      return features.data;
+    });
   }
 
   /** Runs the detector over prompts [from, to) and keeps, per prompt, the queries above the threshold. */
@@ -144,11 +135,10 @@ export class Sam3ConceptFamily implements ModelFamily {
     const W = embedding.width;
     const H = embedding.height;
     return Array.from({ length: B }, (_, b): Detection => {
-      const p = sigmoid(presence[b]!);
-      const scored = Array.from({ length: Q }, (_, q) => ({ q, score: sigmoid(logits[b * Q + q]!) * p }));
-      const best = scored.reduce((a, c) => Math.max(a, c.score), 0);
+      const { presence: p, scores, best } = queryScores(logits.subarray(b * Q, (b + 1) * Q), presence[b]!);
       // transformers keeps score > threshold in query order; results here are best first, at most maxInstances.
-      const kept = scored
+      const kept = scores
+        .map((score, q) => ({ q, score }))
         .filter((s) => s.score > threshold)
         .sort((a, c) => c.score - a.score || a.q - c.q)
         .slice(0, opts.maxInstances);
@@ -223,8 +213,8 @@ export class Sam3ConceptFamily implements ModelFamily {
     throwIfAborted(opts.signal);
     const W = embedding.width;
     const H = embedding.height;
-    // The masks checkInstanceBudget allows besides the positives' unions and the working masks.
-    const maxMasks = Math.max(0, Math.floor((call.maskBudgetMiB * 2 ** 20) / (W * H)) - positiveCount - 2 * POSTPROCESS_CONCURRENCY);
+    // The instance masks checkInstanceBudget allows: the device makes none when more queries are kept.
+    const maxMasks = Math.max(0, instanceMaskCapacity(W, H, positiveCount, call.maskBudgetMiB));
     const mark = performance.now();
     const sessions = (t.sessions ??= {});
     const out = await backend.detectOnDevice(
@@ -249,15 +239,13 @@ export class Sam3ConceptFamily implements ModelFamily {
     if (out.masksSkipped) throw new Sam3ClipError('E_REQUEST_TOO_LARGE', `${instanceCount} instances exceed the mask budget`, { field: 'maskBudgetMiB' });
 
     const detections = out.prompts.map((p): { d: Detection; masks: Mask[] } => {
-      const presence = sigmoid(p.presenceLogit);
-      let best = 0;
-      for (let q = 0; q < p.logits.length; q++) best = Math.max(best, sigmoid(p.logits[q]!) * presence);
+      const { presence, scores, best } = queryScores(p.logits, p.presenceLogit);
       const kept = Array.from(p.kept);
       return {
         d: {
           presence,
           best,
-          scores: kept.map((q) => sigmoid(p.logits[q]!) * presence),
+          scores: kept.map((q) => scores[q]!),
           boxes: kept.map((q) => pixelBox(p.boxes, q, W, H)),
           logits: new Float32Array(0),
         },

@@ -11,7 +11,7 @@ import { subtractMask, unionMask, type Mask } from '../mask.js';
 import type { TrackerManifest } from '../model/manifest-types.js';
 import { morphology, postprocessMasks } from '../ops.js';
 import { selectCandidate } from '../selection.js';
-import { normalizePrompt } from '../tokenizer.js';
+import { cachedPromptRows } from './prompt-rows.js';
 import { deviceBackendFor, deviceInputs, type ModelFamily, type PromptCall, type PromptOutcome } from './family.js';
 
 /** The threshold on predicted IoU when the caller gives none (the seed's slider default). */
@@ -40,17 +40,13 @@ export class TrackerClipFamily implements ModelFamily {
 
   /** prompt_embeds for each prompt, encoding the ones not in the prompt cache as one batch. */
   private async promptEmbeddings(call: PromptCall, backend: HostBackend): Promise<FloatTensor> {
-    const { all: prompts, tokenizer, promptCache, t } = call;
-    const keys = prompts.map((p) => normalizePrompt(p, tokenizer.settings.lowercase));
-    const rows = keys.map((k) => promptCache.get(k));
-    const missing = [...new Set(keys.filter((_, i) => rows[i] === undefined))];
-    t.cachedPrompts = prompts.length - keys.filter((k) => missing.includes(k)).length;
+    const { all: prompts, tokenizer, t } = call;
     const { promptTokens: N, promptEmbedding: P } = this.manifest.dims;
     t.tokenize = 0;
     t.promptEncoder = 0;
-    if (missing.length > 0) {
+    const data = await cachedPromptRows(call, N * P, async (missing) => {
       let start = performance.now();
-      const tokens = await tokenizer.encodeBatch(missing);
+      const tokens = await tokenizer.encodeBatch(missing.map((i) => prompts[i]!));
       t.tokenize = performance.now() - start;
       start = performance.now();
       const sessions = (t.sessions ??= {});
@@ -67,21 +63,12 @@ export class TrackerClipFamily implements ModelFamily {
       const projected = await backend.run('text_projection', { text_embeds: { type: 'float32', ...textEmbeds } }, sessions);
       const embeds = projected.prompt_embeds!;
       t.promptEncoder = performance.now() - start;
-      const rowSize = N * P;
-      if (embeds.data.length !== missing.length * rowSize)
+      if (embeds.data.length !== missing.length * N * P)
         throw new Sam3ClipError('E_MODEL_SHAPE', `text_projection returned ${embeds.dims.join('×')}, expected ${missing.length}×${N}×${P}`, {
           field: 'prompt_embeds',
         });
-      missing.forEach((key, b) => {
-        const row = embeds.data.slice(b * rowSize, (b + 1) * rowSize);
-        promptCache.set(key, row);
-        keys.forEach((k, i) => {
-          if (k === key) rows[i] = row;
-        });
-      });
-    }
-    const data = new Float32Array(prompts.length * N * P);
-    rows.forEach((row, i) => data.set(row!, i * N * P));
+      return embeds.data;
+    });
     return { dims: [prompts.length, N, P], data };
   }
 
