@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { diagnoseBuildFailure } from './native-build-diagnosis.mjs';
+import { ensureOpenVino } from './openvino-runtime.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -45,6 +46,14 @@ if (
   !existsSync(path.join(buildDir, 'Makefile'))
 )
   command = 'rebuild';
+// The OpenVINO backend builds against the openvino wheel's runtime (fetched once into .openvino/);
+// without one the addon is built without it and the CPU backend stays ONNX Runtime.
+const openvinoOff = extra.some((a) => /^--CDSAM3CLIP_WITH_OPENVINO=OFF$/.test(a)) || process.env.SAM3CLIP_WITH_OPENVINO === 'OFF';
+if (!openvinoOff && !extra.some((a) => a.startsWith('--CDOpenVINO_DIR='))) {
+  const openvino = ensureOpenVino();
+  if (openvino.cmakeDir) extra.push(`--CDOpenVINO_DIR=${openvino.cmakeDir}`);
+  else console.error(`sam3clip: building without the OpenVINO backend: ${openvino.reason}`);
+}
 const args = [cmakeJs, command, '--directory', root, '--config', 'Release', '--parallel', parallel, ...extra];
 
 const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
