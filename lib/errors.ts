@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'E_ENGINE_MISMATCH'
   | 'E_TENSORRT'
   | 'E_GPU_OOM'
+  /** Host memory ran out inside a native run (OpenVINO): the process lives on, the call fails. */
+  | 'E_OUT_OF_MEMORY'
   | 'E_CUDA'
   | 'E_NATIVE'
   | 'E_DISPOSED'

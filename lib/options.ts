@@ -1,9 +1,13 @@
 import os from 'node:os';
+import path from 'node:path';
 import { Sam3ClipError } from './errors.js';
 import { DEFAULT_MAX_PIXELS } from './image/decode.js';
 import type { GraphName } from './model/manifest-types.js';
 
-export type BackendChoice = 'auto' | 'cpu' | 'tensorrt';
+export type BackendChoice = 'auto' | 'cpu' | 'openvino' | 'tensorrt';
+
+/** What the OpenVINO backend computes in: 'auto' is BF16 where the CPU has it (AMX or AVX-512 BF16), else FP32. */
+export type InferencePrecision = 'auto' | 'bf16' | 'fp32';
 
 export interface CacheOptions {
   /** Image embeddings kept by content hash (default 8; 0 disables). */
@@ -15,8 +19,20 @@ export interface CacheOptions {
 export interface SegmenterOptions {
   /** Model package folder; defaults to $SAM3CLIP_MODELS. */
   models?: string;
+  /**
+   * 'auto' (default): TensorRT where engines and a GPU exist, else OpenVINO on x86 CPUs where it is
+   * built and loads, else ONNX Runtime ('cpu'). backendInfo.reason says which and why.
+   */
   backend?: BackendChoice;
-  /** ONNX Runtime threads per session (default: the machine's available parallelism). */
+  /** OpenVINO backend only: BF16 or FP32 inference (default 'auto': BF16 where the CPU has it). */
+  inferencePrecision?: InferencePrecision;
+  /**
+   * Folder for what makes a second start fast: OpenVINO's compiled graphs and the model files'
+   * verified hashes (by size and modification time). Default $SAM3CLIP_CACHE_DIR, else
+   * $XDG_CACHE_HOME/sam3clip, else ~/.cache/sam3clip; false: keep nothing.
+   */
+  modelCache?: string | false;
+  /** Inference threads per graph (default: the machine's available parallelism). */
   threads?: number;
   /** Inference worker threads (default 1). Each holds a copy of the sessions. */
   workers?: number;
@@ -82,6 +98,9 @@ export interface StageTimings {
 export interface ResolvedSegmenterOptions {
   models: string;
   backend: BackendChoice;
+  inferencePrecision: InferencePrecision;
+  /** Absent: no cache. */
+  modelCache?: string;
   threads: number;
   workers: number;
   cache: Required<CacheOptions>;
@@ -115,7 +134,7 @@ export function rejectUnknownOptions(options: object, known: readonly string[], 
 
 const SEGMENTER_OPTIONS = [
   'models', 'backend', 'threads', 'workers', 'cache', 'maxPixels', 'verifyHashes', 'engines', 'device', 'gpuCacheMiB',
-  'maskBudgetMiB',
+  'maskBudgetMiB', 'inferencePrecision', 'modelCache',
 ] as const satisfies readonly (keyof SegmenterOptions)[];
 const CACHE_OPTIONS = ['images', 'prompts'] as const satisfies readonly (keyof CacheOptions)[];
 const SEGMENT_OPTIONS = ['threshold', 'maxInstances', 'smoothness', 'negative', 'signal', 'timings'] as const satisfies readonly (keyof SegmentOptions)[];
@@ -138,6 +157,16 @@ function stringOption(value: unknown, field: string): string {
   return value;
 }
 
+/** The modelCache folder: the option, else $SAM3CLIP_CACHE_DIR, else the XDG cache; undefined when off. */
+function resolveModelCache(value: unknown): string | undefined {
+  if (value === false) return undefined;
+  if (value !== undefined) return path.resolve(stringOption(value, 'modelCache'));
+  const env = process.env.SAM3CLIP_CACHE_DIR;
+  if (env !== undefined) return env === '' || env === '0' ? undefined : path.resolve(env);
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'sam3clip');
+}
+
 export function resolveSegmenterOptions(options: SegmenterOptions = {}): ResolvedSegmenterOptions {
   if (options === null || typeof options !== 'object') throw invalid('options', 'must be an object');
   rejectUnknownOptions(options, SEGMENTER_OPTIONS);
@@ -145,13 +174,22 @@ export function resolveSegmenterOptions(options: SegmenterOptions = {}): Resolve
   if (typeof models !== 'string' || models === '')
     throw invalid('models', 'is required: a model package folder (or set SAM3CLIP_MODELS)');
   const backend = options.backend ?? 'auto';
-  if (!['auto', 'cpu', 'tensorrt'].includes(backend)) throw invalid('backend', "must be 'auto', 'cpu' or 'tensorrt'");
+  if (!['auto', 'cpu', 'openvino', 'tensorrt'].includes(backend))
+    throw invalid('backend', "must be 'auto', 'cpu', 'openvino' or 'tensorrt'");
+  const inferencePrecision = options.inferencePrecision ?? 'auto';
+  if (!['auto', 'bf16', 'fp32'].includes(inferencePrecision))
+    throw invalid('inferencePrecision', "must be 'auto', 'bf16' or 'fp32'");
+  if (inferencePrecision !== 'auto' && (backend === 'cpu' || backend === 'tensorrt'))
+    throw invalid('inferencePrecision', `applies to the OpenVINO backend only (backend is '${backend}')`);
+  const modelCache = resolveModelCache(options.modelCache);
   const cache = options.cache === false ? { images: 0, prompts: 0 } : (options.cache ?? {});
   if (typeof cache !== 'object' || cache === null) throw invalid('cache', 'must be an object or false');
   rejectUnknownOptions(cache, CACHE_OPTIONS, 'cache.');
   return {
     models,
     backend,
+    inferencePrecision,
+    ...(modelCache === undefined ? {} : { modelCache }),
     threads: options.threads === undefined ? os.availableParallelism() : integerIn(options.threads, 'threads', 1, 1024),
     workers: options.workers === undefined ? 1 : integerIn(options.workers, 'workers', 1, 64),
     cache: {

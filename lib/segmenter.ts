@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Sam3ClipError, throwIfAborted } from './errors.js';
-import type { Backend, LoadProgress } from './backends/backend.js';
+import type { Backend, BackendName, LoadProgress } from './backends/backend.js';
 import { selectBackend, type BackendSelection } from './backends/select-backend.js';
 import { prepareImage, probeImage } from './image/decode.js';
 import { readImageSource, type ImageInput, type ImageSource } from './image/image-input.js';
@@ -67,7 +67,7 @@ export interface SegmentResult {
 }
 
 export interface SegmenterStats {
-  backend: 'cpu' | 'tensorrt';
+  backend: BackendName;
   runs: Record<GraphName, { runs: number; ms: number }>;
   cache: { images: number; prompts: number };
 }
@@ -145,7 +145,7 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
   }
 
   /** Which backend runs, and why 'auto' chose it (and, on TensorRT, the engine folder). */
-  get backendInfo(): { name: 'cpu' | 'tensorrt'; reason: string; engines?: string } | undefined {
+  get backendInfo(): { name: BackendName; reason: string; engines?: string } | undefined {
     return (
       this.selection && {
         name: this.selection.name,

@@ -33,9 +33,12 @@ export interface GraphStats {
 /** Raw session time per graph, added to by each run (ms). */
 export type SessionTimes = Partial<Record<GraphName, number>>;
 
+/** 'cpu' is ONNX Runtime on the CPU (the portable default); 'openvino' OpenVINO on x86 CPUs. */
+export type BackendName = 'cpu' | 'openvino' | 'tensorrt';
+
 /** What every backend does for the segmenter. */
 interface BackendBase {
-  readonly name: 'cpu' | 'tensorrt';
+  readonly name: BackendName;
   /** Loads the package family's graphs; reports each as it is ready. */
   load(onProgress: (graph: GraphName) => void): Promise<void>;
   /** Runs per graph (graphs the family lacks show zero). */

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Sam3ClipError } from '../errors.js';
 import { engineFolder } from '../engines/engine-location.js';
 import { buildEnginesCommand, checkEngineMetadata, readEngineMetadata, type EngineMetadata } from '../engines/engine-metadata.js';
@@ -6,13 +7,15 @@ import type { ModelPackage } from '../model/manifest.js';
 import { isConceptManifest } from '../model/manifest-types.js';
 import { capabilities, native } from '../native.js';
 import type { ResolvedSegmenterOptions } from '../options.js';
-import type { Backend } from './backend.js';
+import { openvinoAddon } from '../openvino-addon.js';
+import type { Backend, BackendName } from './backend.js';
 import { CpuBackend } from './cpu/cpu-backend.js';
+import { OpenVinoBackend } from './openvino/openvino-backend.js';
 import { TensorRtBackend } from './tensorrt/tensorrt-backend.js';
 import { TensorRtConceptBackend } from './tensorrt/tensorrt-concept-backend.js';
 
 export interface BackendSelection {
-  name: 'cpu' | 'tensorrt';
+  name: BackendName;
   /** Why this backend: shown by `sam3clip info` and `segmenter.backendInfo`. */
   reason: string;
   /** The engine folder, for the TensorRT backend. */
@@ -21,18 +24,53 @@ export interface BackendSelection {
 }
 
 /**
- * Picks the backend. 'auto' takes TensorRT where the addon has it, the GPU is visible and engines
- * built for this package, GPU and TensorRT exist; otherwise the CPU, saying why. The engines are
- * checked against the package first, so a stale or foreign engine folder is reported as
- * E_ENGINE_MISMATCH (with the rebuild command) whatever else is missing.
+ * The CPU backend 'auto' falls back to: OpenVINO where its module loads (x86-64 Linux builds), in
+ * BF16 where the CPU has it; otherwise ONNX Runtime. `why` is what ruled out the GPU.
  */
-export async function selectBackend(options: ResolvedSegmenterOptions, pkg: ModelPackage): Promise<BackendSelection> {
-  const cpu = (reason: string): BackendSelection => ({
+function cpuSelection(options: ResolvedSegmenterOptions, pkg: ModelPackage, why: string): BackendSelection {
+  const ort = (reason: string): BackendSelection => ({
     name: 'cpu',
     reason,
     create: () => new CpuBackend(pkg, { threads: options.threads, workers: options.workers }),
   });
-  if (options.backend === 'cpu') return cpu('requested with backend: "cpu"');
+  if (options.backend === 'cpu') return ort('requested with backend: "cpu" (ONNX Runtime)');
+  const openvino = openvinoAddon();
+  if (!openvino.addon) {
+    if (options.backend === 'openvino')
+      throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', `backend "openvino" is unavailable: ${openvino.reason}. Use backend "cpu" (ONNX Runtime).`, {
+        field: 'backend',
+      });
+    return ort(`auto: ${why}; ${openvino.reason}; using ONNX Runtime on the CPU`);
+  }
+  const addon = openvino.addon;
+  const device = addon.cpuDevice();
+  const precision = options.inferencePrecision === 'auto' ? device.bestPrecision : options.inferencePrecision === 'bf16' ? 'bf16' : 'f32';
+  if (precision === 'bf16' && device.bestPrecision !== 'bf16')
+    throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', `inferencePrecision "bf16" needs a CPU with AMX or AVX-512 BF16; ${device.name} has ${device.capabilities.join(', ')}`, {
+      field: 'inferencePrecision',
+    });
+  const what = `OpenVINO ${addon.openvinoVersion().split('-')[0]} on ${device.name}, ${precision === 'bf16' ? 'BF16' : 'FP32'} inference`;
+  return {
+    name: 'openvino',
+    reason: options.backend === 'openvino' ? `requested: ${what}` : `auto: ${why}; ${what} (faster than ONNX Runtime on this CPU)`,
+    create: () =>
+      new OpenVinoBackend(pkg, {
+        addon,
+        precision,
+        threads: options.threads,
+        ...(options.modelCache ? { blobDir: path.join(options.modelCache, 'openvino') } : {}),
+      }),
+  };
+}
+
+/**
+ * Picks the backend. 'auto' takes TensorRT where the addon has it, the GPU is visible and engines
+ * built for this package, GPU and TensorRT exist; otherwise the CPU (OpenVINO, else ONNX Runtime), saying why. The engines are
+ * checked against the package first, so a stale or foreign engine folder is reported as
+ * E_ENGINE_MISMATCH (with the rebuild command) whatever else is missing.
+ */
+export async function selectBackend(options: ResolvedSegmenterOptions, pkg: ModelPackage): Promise<BackendSelection> {
+  if (options.backend === 'cpu' || options.backend === 'openvino') return cpuSelection(options, pkg, '');
   const caps = capabilities();
   const gpu = caps.cuda?.devices.find((d) => d.index === options.device);
   const runtime =
@@ -72,7 +110,7 @@ export async function selectBackend(options: ResolvedSegmenterOptions, pkg: Mode
         { field: 'backend' },
       );
   } else if (engineProblem || missing) {
-    return cpu(`auto: ${engineProblem ? engineProblem.message : missing}; using ONNX Runtime on the CPU`);
+    return cpuSelection(options, pkg, engineProblem ? engineProblem.message : missing!);
   }
   const meta = metadata!;
   return {

@@ -99,7 +99,7 @@ export const OPENAPI = {
             type: 'object',
             properties: { stage: { type: 'string' }, loaded: { type: 'integer' }, total: { type: 'integer' } },
           },
-          backend: { type: ['string', 'null'], enum: ['cpu', 'tensorrt', null] },
+          backend: { type: ['string', 'null'], enum: ['cpu', 'openvino', 'tensorrt', null] },
           error: { $ref: '#/components/schemas/Error/properties/error' },
         },
       },

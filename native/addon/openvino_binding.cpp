@@ -3,7 +3,8 @@
 //   openvinoVersion()  → the loaded runtime's build number
 //   cpuDevice()        → { name, capabilities, bestPrecision } of OpenVINO's CPU plugin
 //   OpenVinoGraph.compile(file, { precision, threads, blobPath }) → Promise<OpenVinoGraph>
-//   graph.run(feeds)   → Promise<{ outputs: { name: { dims, data: Float32Array } }, ms }>
+//   graph.run(feeds)   → Promise<{ outputs: [{ dims, data: Float32Array }] in the order of graph.outputs, ms }>
+//                        (feeds are keyed by any of an input's names)
 // Inputs are read in place (no copy) while a run is in flight: the graph keeps a reference to each
 // typed array until the run settles, and the library never writes to a tensor it has fed. Outputs
 // come back as Float32Arrays over OpenVINO's own output memory, freed when JavaScript collects them.
@@ -51,6 +52,9 @@ Napi::Array tensorInfos(Napi::Env env, const std::vector<ovb::TensorInfo>& list)
   for (size_t i = 0; i < list.size(); i++) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("name", list[i].name);
+    Napi::Array names = Napi::Array::New(env, list[i].names.size());
+    for (size_t n = 0; n < list[i].names.size(); n++) names.Set(n, list[i].names[n]);
+    o.Set("names", names);
     Napi::Array shape = Napi::Array::New(env, list[i].shape.size());
     for (size_t d = 0; d < list[i].shape.size(); d++) {
       // A dynamic axis reads as a name, as ONNX Runtime reports symbolic ones.
@@ -155,9 +159,12 @@ class GraphWrap : public Napi::ObjectWrap<GraphWrap> {
       auto keep = std::make_shared<std::vector<Napi::ObjectReference>>();
       if (feeds.GetPropertyNames().Length() != inputs_.size())
         throw InvalidOption("feeds must hold exactly the graph's " + std::to_string(inputs_.size()) + " inputs");
-      for (const ovb::TensorInfo& input : inputs_) {
-        Napi::Value v = feeds.Get(input.name);
-        if (!v.IsObject()) throw InvalidOption("feed " + input.name + " is missing");
+      for (size_t index = 0; index < inputs_.size(); index++) {
+        const ovb::TensorInfo& input = inputs_[index];
+        Napi::Value v;
+        for (const std::string& name : input.names)
+          if (feeds.HasOwnProperty(name)) v = feeds.Get(name);
+        if (v.IsEmpty() || !v.IsObject()) throw InvalidOption("feed " + input.name + " is missing");
         Napi::Object feed = v.As<Napi::Object>();
         Napi::Value dimsValue = feed.Get("dims");
         Napi::Value dataValue = feed.Get("data");
@@ -193,7 +200,7 @@ class GraphWrap : public Napi::ObjectWrap<GraphWrap> {
                               std::to_string(count));
         auto* base = static_cast<uint8_t*>(data.ArrayBuffer().Data());
         if (base == nullptr && count > 0) throw InvalidOption("feed " + input.name + " is detached");
-        views->push_back({input.name, type, shape, count > 0 ? base + data.ByteOffset() : nullptr});
+        views->push_back({index, type, shape, count > 0 ? base + data.ByteOffset() : nullptr});
         keep->push_back(Napi::Persistent(data.As<Napi::Object>()));
       }
       auto graph = graph_;
@@ -204,17 +211,18 @@ class GraphWrap : public Napi::ObjectWrap<GraphWrap> {
           [=](Napi::Env env, Napi::Value) -> Napi::Value {
             keep->clear();  // the inputs may be collected now
             throwIfFailed(env, *failure);
-            Napi::Object outputs = Napi::Object::New(env);
-            for (const auto& [name, tensor] : result->outputs) {
+            Napi::Array outputs = Napi::Array::New(env, result->outputs.size());
+            for (size_t i = 0; i < result->outputs.size(); i++) {
+              const ov::Tensor& tensor = result->outputs[i];
               if (tensor.get_element_type() != ov::element::f32)
-                throw Napi::Error::New(env, "output " + name + " is " + tensor.get_element_type().get_type_name() + ", not f32");
+                throw Napi::Error::New(env, "output " + graph->outputs()[i].name + " is " + tensor.get_element_type().get_type_name() + ", not f32");
               Napi::Object t = Napi::Object::New(env);
               Napi::Array dims = Napi::Array::New(env, tensor.get_shape().size());
               for (size_t d = 0; d < tensor.get_shape().size(); d++) dims.Set(d, static_cast<double>(tensor.get_shape()[d]));
               t.Set("type", "float32");
               t.Set("dims", dims);
               t.Set("data", outputArray(env, tensor));
-              outputs.Set(name, t);
+              outputs.Set(i, t);
             }
             result->outputs.clear();
             Napi::Object o = Napi::Object::New(env);

@@ -19,7 +19,10 @@ std::vector<TensorInfo> describe(const std::vector<ov::Output<const ov::Node>>& 
   std::vector<TensorInfo> list;
   for (const auto& port : ports) {
     TensorInfo info;
-    info.name = port.get_any_name();
+    const auto& names = port.get_names();
+    info.names.assign(names.begin(), names.end());
+    const std::string own = port.get_node()->get_friendly_name();
+    info.name = names.count(own) ? own : (info.names.empty() ? own : info.names.front());
     for (const auto& d : port.get_partial_shape()) info.shape.push_back(d.is_static() ? d.get_length() : -1);
     info.type = port.get_element_type().get_type_name();
     list.push_back(std::move(info));
@@ -87,12 +90,12 @@ RunResult CompiledGraph::run(const std::vector<InputView>& inputs) {
   // can back JavaScript arrays with no copy, and no later call writes over them. Creating one
   // costs microseconds; the plugin's compiled graph and weights are shared.
   ov::InferRequest request = model_.create_infer_request();
-  for (const InputView& in : inputs) request.set_tensor(in.name, ov::Tensor(in.type, in.shape, in.data));
+  for (const InputView& in : inputs) request.set_input_tensor(in.index, ov::Tensor(in.type, in.shape, in.data));
   const auto start = std::chrono::steady_clock::now();
   request.infer();
   RunResult result;
   result.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  for (const TensorInfo& out : outputs_) result.outputs.emplace_back(out.name, request.get_tensor(out.name));
+  for (size_t i = 0; i < outputs_.size(); i++) result.outputs.push_back(request.get_output_tensor(i));
   return result;
 }
 

@@ -22,21 +22,24 @@ struct GraphOptions {
 };
 
 struct TensorInfo {
-  std::string name;
+  // Every name the tensor goes by: the ONNX graph's own name for a graph input or output is one of
+  // them, beside names of the internal tensors OpenVINO folded into it (a Cast at an input).
+  std::vector<std::string> names;
+  std::string name;  // one of names: a Parameter's own (its ONNX input name), else the first
   std::vector<int64_t> shape;  // -1: a dynamic axis
   std::string type;            // ov::element::Type::get_type_name(), e.g. "f32", "i64"
 };
 
-// A tensor fed to run(): memory the caller keeps alive and unchanged until run() returns.
+// A tensor fed to run(), by input index: memory the caller keeps alive and unchanged until run() returns.
 struct InputView {
-  std::string name;
+  size_t index;
   ov::element::Type type;
   ov::Shape shape;
   void* data;
 };
 
 struct RunResult {
-  std::vector<std::pair<std::string, ov::Tensor>> outputs;
+  std::vector<ov::Tensor> outputs;  // in the order of outputs()
   double ms = 0;  // time inside infer()
 };
 

@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   const s = await createSegmenter({
     models,
     cache: { images: 4, prompts: 0 },
-    backend: values.backend as 'auto' | 'cpu' | 'tensorrt',
+    backend: values.backend as 'auto' | 'cpu' | 'openvino' | 'tensorrt',
     ...(values.engines ? { engines: values.engines } : {}),
     ...(threads ? { threads } : {}),
   });
