@@ -22,4 +22,4 @@ export { buildEngines } from './engines/build-engines.js';
 export type { BuildEnginesOptions, BuildEnginesResult } from './engines/build-engines.js';
 export type { BuildProgress } from './engines/progress-bar.js';
 export type { EngineMetadata } from './engines/engine-metadata.js';
-export type { Capabilities, CudaDevice } from './native.js';
+export type { Capabilities, CpuFeatures, CpuInfo, CudaDevice, OpenVinoCapability } from './native.js';

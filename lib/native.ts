@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { Sam3ClipError } from './errors.js';
+import { openvinoAddon } from './openvino-addon.js';
 
 export interface CudaDevice {
   index: number;
@@ -14,11 +15,56 @@ export interface CudaDevice {
   totalMemoryBytes: number;
 }
 
-/** What this build of the addon can accelerate; null where it was built without that backend. */
-export interface Capabilities {
+/** The CPU's vector and matrix extensions; each true where the CPU has it and the OS enables its registers. */
+export interface CpuFeatures {
+  avx2: boolean;
+  fma: boolean;
+  avx512f: boolean;
+  avx512bw: boolean;
+  avx512vl: boolean;
+  avx512Vnni: boolean;
+  avx512Bf16: boolean;
+  avx512Fp16: boolean;
+  amxTile: boolean;
+  amxBf16: boolean;
+  amxInt8: boolean;
+}
+
+export interface CpuInfo {
+  /** As process.arch names it: 'x64', 'arm64', … */
+  arch: string;
+  /** CPUID's vendor and brand string ('GenuineIntel', 'Intel(R) Xeon(R) …'); '' off x86. */
+  vendor: string;
+  brand: string;
+  /** All false off x86. */
+  features: CpuFeatures;
+}
+
+/** What the addon itself reports (native/addon/capabilities.cpp); null where it was built without that backend. */
+export interface NativeCapabilities {
   cuda: { runtimeVersion: string; devices: CudaDevice[] } | null;
   /** version: the TensorRT library loaded; lean: linked against the lean runtime. */
   tensorrt: { version: string; headerVersion: string; lean: boolean } | null;
+  cpu: CpuInfo;
+}
+
+/** The OpenVINO backend's runtime and the CPU device it runs on. */
+export interface OpenVinoCapability {
+  /** The runtime's build version, e.g. '2026.4.1-22982-e213a147257-releases/2026/4'. */
+  version: string;
+  /** The CPU as OpenVINO names it. */
+  device: string;
+  /** What OpenVINO's CPU plugin can compute in (ov::device::capabilities): 'FP32', 'BF16', 'INT8', … */
+  deviceCapabilities: string[];
+  /** The precision the 'openvino' backend computes in by default here. */
+  bestPrecision: 'bf16' | 'f32';
+}
+
+/** What this installation can accelerate: the addon's backends, the CPU, and the OpenVINO module. */
+export interface Capabilities extends NativeCapabilities {
+  /** null where the OpenVINO module is absent or does not load; openvinoReason says why. */
+  openvino: OpenVinoCapability | null;
+  openvinoReason?: string;
 }
 
 /** Milliseconds of the image stages, measured with CUDA events; both pipelines report them. */
@@ -156,7 +202,7 @@ export type MorphologyOp = 'dilate' | 'erode' | 'open' | 'close';
 /** The addon's exports. Promise-returning functions reject (code E_INVALID_OPTION) on bad input. */
 export interface NativeAddon {
   readonly version: string;
-  capabilities(): Capabilities;
+  capabilities(): NativeCapabilities;
   TensorRtPipeline?: { open(config: TensorRtPipelineConfig): Promise<TensorRtPipeline> };
   TensorRtConceptPipeline?: { open(config: TensorRtConceptPipelineConfig): Promise<TensorRtConceptPipeline> };
   postprocessMasks(
@@ -216,8 +262,21 @@ export function native(): NativeAddon {
   return addon;
 }
 
+/** The addon's capabilities with the OpenVINO module's, which is a separate addon (lib/openvino-addon.ts). */
 export function capabilities(): Capabilities {
-  return native().capabilities();
+  const caps = native().capabilities();
+  const openvino = openvinoAddon();
+  if (!openvino.addon) return { ...caps, openvino: null, openvinoReason: openvino.reason ?? 'the OpenVINO backend is unavailable' };
+  const device = openvino.addon.cpuDevice();
+  return {
+    ...caps,
+    openvino: {
+      version: openvino.addon.openvinoVersion(),
+      device: device.name,
+      deviceCapabilities: device.capabilities,
+      bestPrecision: device.bestPrecision,
+    },
+  };
 }
 
 /** The addon's version (the package version it was built from). */

@@ -28,7 +28,7 @@ export interface SegmenterOptions {
   inferencePrecision?: InferencePrecision;
   /**
    * Folder for what makes a second start fast: OpenVINO's compiled graphs and the model files'
-   * verified hashes (by size and modification time). Default $SAM3CLIP_CACHE_DIR, else
+   * verified hashes (by size, mtime, ctime, inode and device). Default $SAM3CLIP_CACHE_DIR, else
    * $XDG_CACHE_HOME/sam3clip, else ~/.cache/sam3clip; false: keep nothing.
    */
   modelCache?: string | false;

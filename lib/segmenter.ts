@@ -124,7 +124,10 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
   }
 
   private async load(): Promise<this> {
-    this.pkg = await loadModelPackage(this.options.models, { verifyHashes: this.options.verifyHashes });
+    this.pkg = await loadModelPackage(this.options.models, {
+      verifyHashes: this.options.verifyHashes,
+      ...(this.options.modelCache === undefined ? {} : { hashCache: this.options.modelCache }),
+    });
     this.family = familyFor(this.pkg.manifest);
     this.progress('manifest');
     this.tokenizer = await PromptTokenizer.fromFile(this.pkg.paths.tokenizer, this.pkg.manifest.tokenizer);

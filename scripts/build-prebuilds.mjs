@@ -49,7 +49,11 @@ if (files.length !== 1) {
 const file = path.join(folder, files[0]);
 const check = spawnSync(
   process.execPath,
-  ['-e', `const a = require(${JSON.stringify(file)}); const c = a.capabilities(); process.stdout.write(JSON.stringify({ version: a.version, cuda: c.cuda, tensorrt: c.tensorrt }));`],
+  [
+    '-e',
+    `const a = require(${JSON.stringify(file)}); const c = a.capabilities(); ` +
+      'process.stdout.write(JSON.stringify({ version: a.version, cuda: c.cuda, tensorrt: c.tensorrt, cpuArch: c.cpu && c.cpu.arch }));',
+  ],
   { encoding: 'utf8' },
 );
 const version = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version;
@@ -60,7 +64,8 @@ try {
   console.error(`sam3clip: the prebuild ${file} does not load:\n${check.stderr}`);
   process.exit(1);
 }
-if (loaded.version !== version || loaded.cuda !== null || loaded.tensorrt !== null) {
+// CPU only (no CUDA, no TensorRT), and it reads the CPU it runs on (capabilities().cpu).
+if (loaded.version !== version || loaded.cuda !== null || loaded.tensorrt !== null || loaded.cpuArch !== process.arch) {
   console.error(`sam3clip: the prebuild ${file} is not the CPU build of ${version}: ${check.stdout}`);
   process.exit(1);
 }

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { blocksImage, png } from './support/images.js';
+import { openvinoModuleExpected } from './support/openvino-module.js';
 import { makePackage, tempDir } from './support/packages.js';
 
 const run = promisify(execFile);
@@ -139,8 +140,23 @@ describe('sam3clip CLI', () => {
     const r = await cli(['info', '--models', models]);
     expect(r.code).toBe(0);
     const info = JSON.parse(r.stdout);
-    expect(info.capabilities).toEqual({ cuda: null, tensorrt: null });
-    expect(info.backend.name).toBe('cpu');
+    const caps = info.capabilities;
+    expect(caps.cuda).toBeNull();
+    expect(caps.tensorrt).toBeNull();
+    expect(caps.cpu.arch).toBe(process.arch);
+    expect(Object.keys(caps.cpu.features).sort()).toEqual(
+      ['amxBf16', 'amxInt8', 'amxTile', 'avx2', 'avx512Bf16', 'avx512Fp16', 'avx512Vnni', 'avx512bw', 'avx512f', 'avx512vl', 'fma'],
+    );
+    // 'auto' takes OpenVINO on the CPU wherever its module loads.
+    if (openvinoModuleExpected()) {
+      expect(caps.openvino.version).toMatch(/^\d+\.\d+/);
+      expect(caps.openvino.bestPrecision).toMatch(/^(bf16|f32)$/);
+      expect(info.backend.name).toBe('openvino');
+    } else {
+      expect(caps.openvino).toBeNull();
+      expect(caps.openvinoReason).toMatch(/OpenVINO/);
+      expect(info.backend.name).toBe('cpu');
+    }
     expect(info.models.name).toBe(JSON.parse(readFileSync(path.join(models, 'manifest.json'), 'utf8')).name);
   });
 

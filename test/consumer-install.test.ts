@@ -125,7 +125,8 @@ describe.skipIf(!hasGit)('the packed library in a fresh app', () => {
     it(`segments the demo image from ${kind}, reuses the embedding, renders an overlay and disposes`, () => {
       writeFileSync(path.join(app, file), source);
       const out = JSON.parse(node(file, app, { ...env, MODELS, IMAGE: image }));
-      expect(out.native).toEqual({ cuda: null, tensorrt: null });
+      expect(out.native).toMatchObject({ cuda: null, tensorrt: null, cpu: { arch: process.arch } });
+      expect(out.native.openvino !== null || typeof out.native.openvinoReason === 'string').toBe(true);
       expect(out.results.map((r: { prompt: string }) => r.prompt)).toEqual(PROMPTS);
       for (const r of out.results) {
         expect([r.width, r.height]).toEqual([scene.width, scene.height]);
@@ -202,7 +203,7 @@ describe.skipIf(!hasGit)('the packed library in a fresh app', () => {
         env,
         encoding: 'utf8',
       });
-      expect(check.stdout).toMatch(/^\d+\.\d+\.\d+ \{"cuda":null,"tensorrt":null\}$/);
+      expect(check.stdout).toMatch(/^\d+\.\d+\.\d+ \{"cuda":null,"tensorrt":null,"cpu":\{"arch":"[a-z0-9]+",/);
     });
   });
 });

@@ -200,7 +200,7 @@ describe('engines at load time', () => {
 
   it('capabilities() tells what this build can accelerate', () => {
     const caps = capabilities();
-    expect(Object.keys(caps).sort()).toEqual(['cuda', 'tensorrt']);
+    expect(Object.keys(caps).filter((k) => k !== 'openvinoReason').sort()).toEqual(['cpu', 'cuda', 'openvino', 'tensorrt']);
     if (caps.cuda) {
       expect(typeof caps.cuda.runtimeVersion).toBe('string');
       expect(Array.isArray(caps.cuda.devices)).toBe(true);

@@ -13,11 +13,16 @@ export async function infoCommand(flags: ParsedArgs['values'], io: CliIo): Promi
   };
   const models = flags.models ?? process.env.SAM3CLIP_MODELS;
   if (models) {
-    const pkg = await loadModelPackage(models, { verifyHashes: true });
     const options = resolveSegmenterOptions({
       models,
       ...(flags.backend ? { backend: flags.backend as 'auto' } : {}),
       ...(flags.engines ? { engines: flags.engines } : {}),
+    });
+    // info is the explicit check: it reads every file whatever the cache remembers, and then
+    // corrects the cache, so a file it finds bad is not taken as verified by the next start.
+    const pkg = await loadModelPackage(models, {
+      verifyHashes: true,
+      ...(options.modelCache === undefined ? {} : { hashCache: options.modelCache, rehash: true }),
     });
     const selection = await selectBackend(options, pkg);
     info.backend = { name: selection.name, reason: selection.reason, ...(selection.engines ? { engines: selection.engines } : {}) };

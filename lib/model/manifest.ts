@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Sam3ClipError } from '../errors.js';
@@ -14,6 +12,10 @@ import {
   type PackageFileName,
   type TrackerManifest,
 } from './manifest-types.js';
+import { sha256File } from './sha256-file.js';
+import { VerifiedHashes, type HashCheck } from './verified-hashes.js';
+
+export { sha256File } from './sha256-file.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -22,6 +24,8 @@ export interface ModelPackage {
   dir: string;
   manifest: ModelManifest;
   paths: Record<PackageFileName, string>;
+  /** How many files were read and hashed, and how many were taken as verified from the hash cache (both 0 with verifyHashes false). */
+  verification: { hashed: number; remembered: number };
 }
 
 /** The files a manifest lists: its family's graphs and the tokenizer. */
@@ -143,15 +147,54 @@ export function validateManifest(value: unknown, dir: string): ModelManifest {
   return manifest;
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 export interface LoadPackageOptions {
   /** Hash every file against the manifest (default true). Costs a read of each file. */
   verifyHashes?: boolean;
+  /**
+   * A folder remembering files that matched (the modelCache): a file unchanged since then (size,
+   * mtime, ctime, inode, device) is not read again. Absent: every file is read.
+   */
+  hashCache?: string;
+  /** With hashCache: read every file all the same, and correct what the folder remembers. */
+  rehash?: boolean;
+}
+
+function unreadable(file: string, key: PackageFileName, cause: unknown): Sam3ClipError {
+  return new Sam3ClipError('E_MODEL_FILE', `Model file ${file} (files.${key}) is missing or unreadable`, {
+    file,
+    field: `files.${key}`,
+    cause,
+  });
+}
+
+async function requireRegularFile(file: string, key: PackageFileName): Promise<void> {
+  try {
+    if (!(await stat(file)).isFile()) throw new Error('not a regular file');
+  } catch (cause) {
+    throw unreadable(file, key, cause);
+  }
+}
+
+/** 'hashed' or 'remembered' when the file holds `expected`; E_MODEL_FILE when it does not. */
+async function checkHash(
+  file: string,
+  key: PackageFileName,
+  expected: string,
+  memory: VerifiedHashes | undefined,
+): Promise<Exclude<HashCheck, 'mismatch'>> {
+  let check: HashCheck;
+  try {
+    check = memory ? await memory.check(file, expected) : (await sha256File(file)) === expected ? 'hashed' : 'mismatch';
+  } catch (cause) {
+    throw unreadable(file, key, cause);
+  }
+  if (check === 'mismatch')
+    throw new Sam3ClipError(
+      'E_MODEL_FILE',
+      `Model file ${file} does not match files.${key}.sha256 in the manifest (corrupt or replaced file)`,
+      { file, field: `files.${key}.sha256` },
+    );
+  return check;
 }
 
 /** Reads and validates manifest.json, then checks that every file exists and matches its hash. */
@@ -183,30 +226,22 @@ export async function loadModelPackage(dir: string, options: LoadPackageOptions 
   const manifest = validateManifest(json, root);
   const paths = {} as Record<PackageFileName, string>;
   const listed = manifest.files as Partial<Record<PackageFileName, PackageFile>>;
-  await Promise.all(
-    fileKeys(manifest).map(async (key) => {
-      const file = path.join(root, listed[key]!.path);
-      paths[key] = file;
-      try {
-        const info = await stat(file);
-        if (!info.isFile()) throw new Error('not a regular file');
-      } catch (cause) {
-        throw new Sam3ClipError('E_MODEL_FILE', `Model file ${file} (files.${key}) is missing or unreadable`, {
-          file,
-          field: `files.${key}`,
-          cause,
-        });
-      }
-      if (options.verifyHashes !== false) {
-        const actual = await sha256File(file);
-        if (actual !== listed[key]!.sha256)
-          throw new Sam3ClipError(
-            'E_MODEL_FILE',
-            `Model file ${file} does not match files.${key}.sha256 in the manifest (corrupt or replaced file)`,
-            { file, field: `files.${key}.sha256` },
-          );
-      }
-    }),
-  );
-  return { dir: root, manifest, paths };
+  const verify = options.verifyHashes !== false;
+  const memory =
+    verify && options.hashCache !== undefined ? await VerifiedHashes.open(options.hashCache, { rehash: options.rehash }) : undefined;
+  const verification = { hashed: 0, remembered: 0 };
+  try {
+    await Promise.all(
+      fileKeys(manifest).map(async (key) => {
+        const file = path.join(root, listed[key]!.path);
+        paths[key] = file;
+        await requireRegularFile(file, key);
+        if (verify) verification[await checkHash(file, key, listed[key]!.sha256, memory)]++;
+      }),
+    );
+  } finally {
+    // Saved even when a file failed: its entry is dropped and the others' matches are kept.
+    await memory?.save();
+  }
+  return { dir: root, manifest, paths, verification };
 }

@@ -2,7 +2,11 @@
 //   cuda: null in builds without CUDA; else { runtimeVersion, devices: [...] } (devices is empty,
 //         not an error, where no driver or GPU is present: cudart is linked statically).
 //   tensorrt: null in builds without TensorRT; else { version, headerVersion, lean }.
+//   cpu: { arch, vendor, brand, features: { avx2, fma, avx512f, …, amxInt8 } }, each feature
+//        true where the CPU has it and the OS enables it (native/core/cpu_features.h).
 #include "bindings.h"
+
+#include "cpu_features.h"
 
 #ifdef SAM3CLIP_HAS_CUDA
 #include <cuda_runtime_api.h>
@@ -40,6 +44,19 @@ Napi::Value cudaCapability(Napi::Env env) {
 }
 #endif
 
+Napi::Value cpuCapability(Napi::Env env) {
+  const CpuFeatures cpu = detectCpuFeatures();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("arch", cpu.arch);
+  out.Set("vendor", cpu.vendor);
+  out.Set("brand", cpu.brand);
+  Napi::Object features = Napi::Object::New(env);
+  for (size_t i = 0; i < kCpuFeatureFieldCount; i++)
+    features.Set(kCpuFeatureFields[i].name, cpu.usable.*kCpuFeatureFields[i].member);
+  out.Set("features", features);
+  return out;
+}
+
 Napi::Value capabilities(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object caps = Napi::Object::New(env);
@@ -53,6 +70,7 @@ Napi::Value capabilities(const Napi::CallbackInfo& info) {
 #else
   caps.Set("tensorrt", env.Null());
 #endif
+  caps.Set("cpu", cpuCapability(env));
   return caps;
 }
 

@@ -5,11 +5,15 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <fstream>
 #include <functional>
 #include <random>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "../core/cpu_features.h"
 #include "../core/instance_masks.h"
 #include "../core/mask_stats.h"
 #include "../core/morphology.h"
@@ -342,6 +346,62 @@ void testSelection() {
   CHECK(index[2] == 1 && passed[2] == 1, "prompt 2 (0.5 is not above 0.5): %d %d", index[2], passed[2]);
 }
 
+void testCpuFeaturesAreConsistent() {
+  const CpuFeatures cpu = detectCpuFeatures();
+  std::string usable;
+  for (size_t i = 0; i < kCpuFeatureFieldCount; i++) {
+    const CpuFeatureField& f = kCpuFeatureFields[i];
+    CHECK(!(cpu.usable.*f.member) || cpu.reported.*f.member, "%s is usable but CPUID does not report it", f.name);
+    if (cpu.usable.*f.member) usable += std::string(" ") + f.name;
+  }
+  std::printf("  cpu: %s %s \"%s\", usable:%s\n", cpu.arch.c_str(), cpu.vendor.c_str(), cpu.brand.c_str(),
+              usable.empty() ? " none" : usable.c_str());
+  const CpuFeatureSet& u = cpu.usable;
+  CHECK(!u.amxBf16 || u.amxTile, "AMX-BF16 without AMX tiles");
+  CHECK(!u.amxInt8 || u.amxTile, "AMX-INT8 without AMX tiles");
+  CHECK(!u.avx512bw || u.avx512f, "AVX-512 BW without AVX-512 F");
+  CHECK(!u.avx512vl || u.avx512f, "AVX-512 VL without AVX-512 F");
+  CHECK(!u.avx512Vnni || u.avx512f, "AVX-512 VNNI without AVX-512 F");
+  CHECK(!u.avx512Bf16 || u.avx512f, "AVX-512 BF16 without AVX-512 F");
+  CHECK(!u.avx512Fp16 || u.avx512f, "AVX-512 FP16 without AVX-512 F");
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+  CHECK(cpu.arch == "x64" || cpu.arch == "ia32", "arch %s on x86", cpu.arch.c_str());
+  CHECK(cpu.vendor.size() == 12, "vendor \"%s\" is not CPUID's 12 characters", cpu.vendor.c_str());
+#else
+  CHECK(!cpu.arch.empty() && cpu.vendor.empty() && cpu.brand.empty(), "arch %s, vendor %s", cpu.arch.c_str(), cpu.vendor.c_str());
+  for (size_t i = 0; i < kCpuFeatureFieldCount; i++)
+    CHECK(!(cpu.reported.*kCpuFeatureFields[i].member), "%s reported off x86", kCpuFeatureFields[i].name);
+#endif
+}
+
+// Linux lists a flag in /proc/cpuinfo only where CPUID reports it, but not only where the OS
+// enables its register state: a kernel without AMX support lists amx_* from CPUID (or, older
+// still, names no AMX flag), and a kernel keeps listing avx512f where CPUID's XSAVE leaf leaves
+// the ZMM state out. A feature whose state is on, though, was turned on by a kernel that knows it.
+// So the listed flags lie between the two sets, usable ⊆ listed ⊆ reported, whichever the
+// kernel, as long as it hides none (clearcpuid=) and knows the names of the CPU's features.
+void testCpuFeaturesAgreeWithProcCpuinfo() {
+#if defined(__linux__) && (defined(__x86_64__) || defined(__i386__))
+  std::ifstream file("/proc/cpuinfo");
+  CHECK(file, "/proc/cpuinfo is not readable");
+  std::set<std::string> flags;
+  for (std::string line; std::getline(file, line);) {
+    if (line.rfind("flags", 0) != 0) continue;
+    std::istringstream words(line.substr(line.find(':') + 1));
+    for (std::string w; words >> w;) flags.insert(w);
+    break;  // the first processor's; they list the same features
+  }
+  CHECK(!flags.empty(), "/proc/cpuinfo has no flags line");
+  const CpuFeatures cpu = detectCpuFeatures();
+  for (size_t i = 0; i < kCpuFeatureFieldCount; i++) {
+    const CpuFeatureField& f = kCpuFeatureFields[i];
+    const bool listed = flags.count(f.linuxFlag) > 0;
+    CHECK(!listed || cpu.reported.*f.member, "/proc/cpuinfo lists %s but CPUID does not report it", f.linuxFlag);
+    CHECK(listed || !(cpu.usable.*f.member), "%s is usable but /proc/cpuinfo does not list %s", f.name, f.linuxFlag);
+  }
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -358,6 +418,8 @@ int main(int argc, char** argv) {
       {"normalize to NCHW", testNormalize},
       {"upscale matches PyTorch bilinear", testUpscaleMatchesPyTorch},
       {"candidate selection", testSelection},
+      {"CPU features are consistent", testCpuFeaturesAreConsistent},
+      {"CPU features agree with /proc/cpuinfo", testCpuFeaturesAgreeWithProcCpuinfo},
   };
   int failedTests = 0;
   for (const auto& [name, fn] : tests) {
