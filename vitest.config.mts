@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,6 +10,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Compiled OpenVINO graphs and verified hashes go to a git-ignored folder of the checkout, not the
+    // user's ~/.cache; tests that check the cache itself give their own modelCache.
+    env: { SAM3CLIP_CACHE_DIR: process.env.SAM3CLIP_CACHE_DIR ?? path.resolve(__dirname, 'test/artifacts/model-cache') },
     // Each test file loads ONNX Runtime sessions with their own threads; two at a time suits 2 cores.
     maxWorkers: 2,
   },

@@ -17,6 +17,8 @@ if(NOT SAM3CLIP_WITH_OPENVINO STREQUAL "OFF" AND CMAKE_JS_VERSION)
   endif()
 endif()
 message(STATUS "sam3clip: OpenVINO ${SAM3CLIP_HAS_OPENVINO} (${OpenVINO_DIR} ${OpenVINO_VERSION})")
+# Read by scripts/prebuildify-cmake-js.mjs: whether the sam3clip_openvino target exists.
+set(SAM3CLIP_OPENVINO_BUILT ${SAM3CLIP_HAS_OPENVINO} CACHE INTERNAL "whether sam3clip_openvino is a target")
 if(NOT SAM3CLIP_HAS_OPENVINO)
   return()
 endif()
@@ -38,13 +40,14 @@ target_compile_definitions(sam3clip_openvino PRIVATE NAPI_VERSION=9 NAPI_CPP_EXC
 target_compile_options(sam3clip_openvino PRIVATE -fexceptions)
 
 # The runtime beside the module: libopenvino finds its CPU plugin and ONNX frontend in its own
-# folder, TBB through its RPATH. Only these (not the GPU/NPU plugins or other frontends) ship.
+# folder, TBB through its RPATH; the IR frontend reads compiled blobs back (modelCache). Only these (not the GPU/NPU plugins or other frontends) ship.
 get_target_property(_ov_lib openvino::runtime IMPORTED_LOCATION_RELEASE)
 get_filename_component(_ov_lib_dir "${_ov_lib}" DIRECTORY)
 file(GLOB _ov_runtime_files
   "${_ov_lib_dir}/libopenvino.so.[0-9]*"
   "${_ov_lib_dir}/libopenvino_intel_cpu_plugin.so"
   "${_ov_lib_dir}/libopenvino_onnx_frontend.so.[0-9]*"
+  "${_ov_lib_dir}/libopenvino_ir_frontend.so.[0-9]*"
   "${_ov_lib_dir}/libtbb.so.[0-9]*"
   "${_ov_lib_dir}/libtbbbind_2_5.so.[0-9]*"
   "${_ov_lib_dir}/libtbbmalloc.so.[0-9]*"

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Sam3ClipError, throwIfAborted } from './errors.js';
 import type { Backend, BackendName, LoadProgress } from './backends/backend.js';
 import { selectBackend, type BackendSelection } from './backends/select-backend.js';
+import { OpenVinoBackend, type OpenVinoGraphLoad } from './backends/openvino/openvino-backend.js';
 import { prepareImage, probeImage } from './image/decode.js';
 import { readImageSource, type ImageInput, type ImageSource } from './image/image-input.js';
 import { ImageEmbedding, type EmbeddingFeatures } from './image-embedding.js';
@@ -147,13 +148,18 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     return this;
   }
 
-  /** Which backend runs, and why 'auto' chose it (and, on TensorRT, the engine folder). */
-  get backendInfo(): { name: BackendName; reason: string; engines?: string } | undefined {
+  /**
+   * Which backend runs, and why 'auto' chose it; on TensorRT the engine folder; on OpenVINO how each
+   * graph loaded (compile or compiled-cache import, time, the precision it computes in).
+   */
+  get backendInfo(): { name: BackendName; reason: string; engines?: string; graphs?: OpenVinoGraphLoad[] } | undefined {
+    const loads = this.backend instanceof OpenVinoBackend ? this.backend.loads : undefined;
     return (
       this.selection && {
         name: this.selection.name,
         reason: this.selection.reason,
         ...(this.selection.engines ? { engines: this.selection.engines } : {}),
+        ...(loads?.length ? { graphs: loads.map((l) => ({ ...l })) } : {}),
       }
     );
   }

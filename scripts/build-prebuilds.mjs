@@ -6,10 +6,11 @@
 // build-prebuild/ (CPU only), leaving the development build in build/ alone.
 // The new addon is then loaded in a child process: a prebuild that does not load never ships.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, readFileSync, rmSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OPENVINO_HOME, OPENVINO_RUNTIME_LIBS } from './openvino-runtime.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -69,6 +70,36 @@ if (loaded.version !== version || loaded.cuda !== null || loaded.tensorrt !== nu
   console.error(`sam3clip: the prebuild ${file} is not the CPU build of ${version}: ${check.stdout}`);
   process.exit(1);
 }
+// The OpenVINO backend: its module and the runtime libraries it loads, in a folder of their own
+// (node-gyp-build must see one addon in the platform folder), with OpenVINO's licences.
+const openvinoBuilt = path.join(work, 'build', 'Release', 'sam3clip_openvino.node');
+let openvinoNote = 'no OpenVINO backend (its runtime was not available to the build)';
+if (existsSync(openvinoBuilt)) {
+  const dest = path.join(folder, 'openvino');
+  mkdirSync(dest, { recursive: true });
+  for (const f of readdirSync(path.dirname(openvinoBuilt)))
+    if (f === 'sam3clip_openvino.node' || OPENVINO_RUNTIME_LIBS.some((re) => re.test(f))) copyFileSync(path.join(path.dirname(openvinoBuilt), f), path.join(dest, f));
+  // prebuildify copies the build folder's shared libraries beside the addon too; they belong here only.
+  for (const f of readdirSync(folder)) if (OPENVINO_RUNTIME_LIBS.some((re) => re.test(f))) rmSync(path.join(folder, f));
+  if (process.platform === 'linux') spawnSync('strip', ['--strip-unneeded', path.join(dest, 'sam3clip_openvino.node')]);
+  const licences = readdirSync(OPENVINO_HOME).find((f) => f.endsWith('.dist-info'));
+  if (licences) cpSync(path.join(OPENVINO_HOME, licences, 'licenses'), path.join(dest, 'licenses'), { recursive: true });
+  const ov = spawnSync(
+    process.execPath,
+    ['-e', `const a = require(${JSON.stringify(path.join(dest, 'sam3clip_openvino.node'))}); process.stdout.write(JSON.stringify({ version: a.version, openvino: a.openvinoVersion(), device: a.cpuDevice() }));`],
+    { encoding: 'utf8' },
+  );
+  let ovLoaded;
+  try {
+    ovLoaded = JSON.parse(ov.stdout);
+  } catch {
+    console.error(`sam3clip: the OpenVINO prebuild in ${dest} does not load:\n${ov.stderr}`);
+    process.exit(1);
+  }
+  const bytes = readdirSync(dest).reduce((n, f) => n + (statSync(path.join(dest, f)).isFile() ? statSync(path.join(dest, f)).size : 0), 0);
+  openvinoNote = `OpenVINO ${ovLoaded.openvino.split('-')[0]} backend in ${path.relative(root, dest)} (${(bytes / 1024 / 1024).toFixed(0)} MiB with its runtime)`;
+}
+
 // The newest GLIBC_x.y symbol version it links against is the oldest glibc it runs on.
 const glibc = [...readFileSync(file).toString('latin1').matchAll(/GLIBC_(\d+)\.(\d+)/g)]
   .map((m) => [Number(m[1]), Number(m[2])])
@@ -77,5 +108,5 @@ const glibc = [...readFileSync(file).toString('latin1').matchAll(/GLIBC_(\d+)\.(
 rmSync(work, { recursive: true, force: true });
 console.log(
   `sam3clip: prebuild ${path.relative(root, file)} (${(statSync(file).size / 1024).toFixed(0)} KiB` +
-    `${glibc ? `, needs glibc >= ${glibc.join('.')}` : ''}) built in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    `${glibc ? `, needs glibc >= ${glibc.join('.')}` : ''}) built in ${((Date.now() - started) / 1000).toFixed(0)} s; ${openvinoNote}`,
 );

@@ -25,6 +25,8 @@ export const OPENVINO_RUNTIME_LIBS = [
   /^libopenvino\.so\.\d+$/,
   /^libopenvino_intel_cpu_plugin\.so$/,
   /^libopenvino_onnx_frontend\.so\.\d+$/,
+  // Compiled blobs (the modelCache) hold OpenVINO IR, which the CPU plugin reads back with it.
+  /^libopenvino_ir_frontend\.so\.\d+$/,
   /^libtbb\.so\.\d+$/,
   /^libtbbbind_2_5\.so\.\d+$/,
   /^libtbbmalloc\.so\.\d+$/,

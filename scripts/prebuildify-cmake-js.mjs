@@ -7,6 +7,7 @@
 // pull in symbols of the build machine's glibc (arc4random, _dl_find_object: glibc >= 2.36), while
 // the dynamic build asks only for GLIBCXX_3.4.21 (GCC 5) and glibc >= 2.32.
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,5 +31,13 @@ for (const arg of process.argv.slice(2)) {
   // rebuild, --release and --devdir need nothing: Node-API builds download no headers.
   // --dist-url (Electron headers) is likewise unused.
 }
-const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-native.mjs'), ...forwarded], { cwd: root, stdio: 'inherit' });
-process.exit(result.status ?? 1);
+const build = (args) => spawnSync(process.execPath, [path.join(root, 'scripts', 'build-native.mjs'), ...args], { cwd: root, stdio: 'inherit' }).status ?? 1;
+let status = build(forwarded);
+// The OpenVINO backend's module, in the same build folder, where it was configured (its runtime was
+// found or fetched); scripts/build-prebuilds.mjs ships it with its libraries beside the addon.
+if (status === 0 && process.env.SAM3CLIP_WITH_OPENVINO !== 'OFF') {
+  const cache = path.join(process.cwd(), 'build', 'CMakeCache.txt');
+  if (existsSync(cache) && /SAM3CLIP_OPENVINO_BUILT:INTERNAL=ON/.test(readFileSync(cache, 'utf8')))
+    status = build(['--target=sam3clip_openvino', ...forwarded.slice(2)]);
+}
+process.exit(status);

@@ -3,13 +3,15 @@
  * Sam3Processor + Sam3Model + post_process_instance_segmentation on real photos
  * (scripts/export/make_concept_fixture.py). Through the public API, at the reference's threshold and
  * higher: the same instances, scores and presence within 1e-4, boxes within 1 px (the library clips them
- * to the image, transformers does not), each mask's IoU ≥ 0.99. Nothing here runs PyTorch.
+ * to the image, transformers does not), each mask's IoU ≥ 0.99, on ONNX Runtime and OpenVINO FP32; OpenVINO
+ * BF16 within the bounds of test/support/backends.ts. Nothing here runs PyTorch.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSegmenter, type Segmenter } from '../dist/index.js';
 import { iou } from '../scripts/fixtures/shapes-image.js';
+import { HOST_BACKENDS } from './support/backends.js';
 
 const PACKAGE = path.resolve(__dirname, 'fixtures/sam3-concept-tiny');
 const REFERENCE = path.resolve(__dirname, 'fixtures/sam3-concept-tiny-reference/reference.json');
@@ -40,12 +42,11 @@ function decodeRle({ size: [h, w], counts }: Rle): Uint8Array {
   return out;
 }
 
-const SCORE_TOLERANCE = 1e-4;
-
-describe.skipIf(!existsSync(IMAGES))('sam3-concept tiny package vs transformers (Sam3Processor + post_process_instance_segmentation)', () => {
+describe.skipIf(!existsSync(IMAGES)).each(HOST_BACKENDS)('sam3-concept tiny package vs transformers (Sam3Processor + post_process_instance_segmentation), $label', ({ options, fidelity }) => {
+  const SCORE_TOLERANCE = fidelity.score;
   let segmenter: Segmenter;
   beforeAll(async () => {
-    segmenter = await createSegmenter({ models: PACKAGE, backend: 'cpu', threads: 1 });
+    segmenter = await createSegmenter({ models: PACKAGE, ...options, threads: 1 });
   }, 60_000);
   afterAll(() => segmenter?.dispose());
 
@@ -80,13 +81,21 @@ describe.skipIf(!existsSync(IMAGES))('sam3-concept tiny package vs transformers 
           expect(Math.abs(r.presence! - ref.presence)).toBeLessThan(SCORE_TOLERANCE);
           // transformers lists kept queries in query order; the library best first.
           const want = ref.instances.filter((x) => x.score > threshold).sort((a, b) => b.score - a.score);
-          // A score within the tolerance of the threshold may fall on either side of it.
-          const borderline = (s: number) => Math.abs(s - threshold) < SCORE_TOLERANCE;
-          const got = r.instances.filter((x) => !borderline(x.score));
-          const expected = want.filter((x) => !borderline(x.score));
-          expect(got.length).toBe(expected.length);
-          got.forEach((inst, k) => {
-            const w = expected[k]!;
+          // A score within the tolerance of the threshold may fall on either side of it: every query
+          // clearly above it is found, and none clearly below it.
+          const expected = want.filter((x) => x.score > threshold + SCORE_TOLERANCE);
+          const got = r.instances;
+          expect(got.length).toBeGreaterThanOrEqual(ref.scores.filter((v) => v > threshold + SCORE_TOLERANCE).length);
+          expect(got.length).toBeLessThanOrEqual(ref.scores.filter((v) => v > threshold - SCORE_TOLERANCE).length);
+          // Best first on both sides; two scores closer than the tolerance may be listed either way,
+          // so each expected instance is paired with the unpaired one nearest in score and mask.
+          const free = [...got];
+          expected.forEach((w) => {
+            const wm = decodeRle(w.mask);
+            const near = free.filter((x) => Math.abs(x.score - w.score) < SCORE_TOLERANCE);
+            expect(near.length).toBeGreaterThan(0);
+            const inst = near.reduce((a, b) => (iou(b.mask.data, wm) > iou(a.mask.data, wm) ? b : a));
+            free.splice(free.indexOf(inst), 1);
             expect(Math.abs(inst.score - w.score)).toBeLessThan(SCORE_TOLERANCE);
             const clipped = [
               Math.min(Math.max(w.box[0], 0), ref.width),
@@ -94,8 +103,8 @@ describe.skipIf(!existsSync(IMAGES))('sam3-concept tiny package vs transformers 
               Math.min(Math.max(w.box[2], 0), ref.width),
               Math.min(Math.max(w.box[3], 0), ref.height),
             ];
-            inst.box.forEach((v, j) => expect(Math.abs(v - clipped[j]!)).toBeLessThanOrEqual(1));
-            expect(iou(inst.mask.data, decodeRle(w.mask))).toBeGreaterThanOrEqual(0.99);
+            inst.box.forEach((v, j) => expect(Math.abs(v - clipped[j]!)).toBeLessThanOrEqual(fidelity.boxPx));
+            expect(iou(inst.mask.data, wm)).toBeGreaterThanOrEqual(fidelity.maskIou);
           });
           expect(r.passedThreshold).toBe(want.length > 0);
           const best = Math.max(...ref.scores);

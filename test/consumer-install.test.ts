@@ -30,6 +30,7 @@ const results = await segmenter.segment(image, prompts);
 const embedding = await segmenter.embed(image);
 const again = await segmenter.segment(embedding, prompts);
 const encoderRuns = segmenter.stats().runs.image_encoder.runs;
+const backend = segmenter.backendInfo.name;
 const overlay = await renderOverlay(image, results);
 const codeOf = (p) => p.then(() => 'resolved', (e) => (e instanceof Sam3ClipError ? e.code + ':' + (e.field ?? '') : String(e)));
 const unknownOption = await codeOf(segmenter.segment(image, 'x', { bogus: 1 }));
@@ -40,7 +41,7 @@ process.stdout.write(JSON.stringify({
   results: results.map((r) => ({ prompt: r.prompt, score: r.score, passed: r.passedThreshold, area: r.area,
     width: r.mask.width, height: r.mask.height, mask: Buffer.from(r.mask.data).toString('base64') })),
   sameFromEmbedding: results.every((r, i) => Buffer.compare(Buffer.from(r.mask.data), Buffer.from(again[i].mask.data)) === 0),
-  encoderRuns, overlayMagic: overlay.subarray(0, 8).toString('hex'), unknownOption, afterDispose,
+  encoderRuns, backend, overlayMagic: overlay.subarray(0, 8).toString('hex'), unknownOption, afterDispose,
   native: capabilities(),
 }));
 `;
@@ -117,6 +118,11 @@ describe.skipIf(!hasGit)('the packed library in a fresh app', () => {
     const installed = path.join(app, 'node_modules', 'sam3clip');
     expect(existsSync(path.join(installed, 'build'))).toBe(false);
     expect(existsSync(path.join(installed, 'prebuilds', `${process.platform}-${process.arch}`, 'sam3clip.glibc.node'))).toBe(true);
+    if (process.platform === 'linux' && process.arch === 'x64') {
+      const openvino = path.join(installed, 'prebuilds', 'linux-x64', 'openvino');
+      expect(existsSync(path.join(openvino, 'sam3clip_openvino.node'))).toBe(true);
+      expect(existsSync(path.join(openvino, 'licenses', 'LICENSE'))).toBe(true);
+    }
     expect(existsSync(path.join(app, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', 'linux', 'x64', 'libonnxruntime_providers_cuda.so'))).toBe(false);
     expect(install.output).not.toMatch(/Unknown (project|env|cli) config/);
   });
@@ -127,6 +133,11 @@ describe.skipIf(!hasGit)('the packed library in a fresh app', () => {
       const out = JSON.parse(node(file, app, { ...env, MODELS, IMAGE: image }));
       expect(out.native).toMatchObject({ cuda: null, tensorrt: null, cpu: { arch: process.arch } });
       expect(out.native.openvino !== null || typeof out.native.openvinoReason === 'string').toBe(true);
+      // The prebuild carries the OpenVINO backend and its runtime for x86-64 Linux: 'auto' takes it.
+      if (process.platform === 'linux' && process.arch === 'x64') {
+        expect(out.native.openvino, out.native.openvinoReason).not.toBeNull();
+        expect(out.backend).toBe('openvino');
+      }
       expect(out.results.map((r: { prompt: string }) => r.prompt)).toEqual(PROMPTS);
       for (const r of out.results) {
         expect([r.width, r.height]).toEqual([scene.width, scene.height]);

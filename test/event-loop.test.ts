@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { createSegmenter } from '../dist/index.js';
 import { blocksImage, png } from './support/images.js';
 import { makePackage } from './support/packages.js';
+import { BEHAVIOUR_BACKENDS } from './support/backends.js';
 
-describe('inference runs off the JS thread', () => {
+describe.each(BEHAVIOUR_BACKENDS)('inference runs off the JS thread: $label', ({ options }) => {
   it('a timer keeps firing while a slow segment() runs', async () => {
     const models = await makePackage('stretch', { slowdown: 24, name: 'tiny-slow' });
-    const segmenter = await createSegmenter({ models, threads: 1 });
+    const segmenter = await createSegmenter({ models, ...options, threads: 1 });
     try {
       const image = await png(blocksImage(64, 64, [10, 20, 30], []), 64, 64);
       let ticks = 0;

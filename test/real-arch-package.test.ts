@@ -1,13 +1,15 @@
 /**
  * A package exported from the real architectures (SAM3 tracker + CLIP text tower + projection MLP, tiny sizes,
  * random weights; scripts/export/make_tiny_fixture.py) must reproduce the PyTorch reference outputs stored next
- * to it: the predicted IoU of every candidate within 1e-3 and the selected final mask on ≥ 99.9% of pixels.
+ * to it: the predicted IoU of every candidate within 1e-3 and the selected final mask on ≥ 99.9% of pixels, on
+ * ONNX Runtime and OpenVINO FP32; OpenVINO BF16 within the bounds of test/support/backends.ts.
  * Nothing here runs PyTorch; the references were computed from the same PNGs and token ids.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSegmenter, type Segmenter } from '../dist/index.js';
+import { HOST_BACKENDS } from './support/backends.js';
 
 const PACKAGE = path.resolve(__dirname, 'fixtures/sam3-tiny');
 const REFERENCE = path.resolve(__dirname, 'fixtures/sam3-tiny-reference');
@@ -49,10 +51,10 @@ function agreement(a: Uint8Array, b: Uint8Array): number {
   return same / a.length;
 }
 
-describe('real-architecture tiny package (SAM3 tracker + CLIP, random weights) vs PyTorch', () => {
+describe.each(HOST_BACKENDS)('real-architecture tiny package (SAM3 tracker + CLIP, random weights) vs PyTorch, $label', ({ options, fidelity }) => {
   let segmenter: Segmenter;
   beforeAll(async () => {
-    segmenter = await createSegmenter({ models: PACKAGE, backend: 'cpu', threads: 1, cache: false });
+    segmenter = await createSegmenter({ models: PACKAGE, ...options, threads: 1, cache: false });
   }, 60_000);
   afterAll(() => segmenter?.dispose());
 
@@ -80,12 +82,16 @@ describe('real-architecture tiny package (SAM3 tracker + CLIP, random weights) v
           const ref = cases[i]!;
           expect(r.prompt).toBe(ref.prompt);
           expect(r.candidates).toHaveLength(3);
-          r.candidates!.forEach((c, k) => expect(Math.abs(c.iou - ref.iouScores[k]!)).toBeLessThan(1e-3));
+          r.candidates!.forEach((c, k) => expect(Math.abs(c.iou - ref.iouScores[k]!)).toBeLessThan(fidelity.iou));
           const k = expectedCandidate(ref.iouScores, threshold);
+          // A candidate whose score is within the tolerance of another's or of the threshold may swap places.
+          const close = ref.iouScores.some((v, j) => j !== k && Math.abs(v - ref.iouScores[k]!) < 2 * fidelity.iou) ||
+            ref.iouScores.some((v) => Math.abs(v - threshold) < fidelity.iou);
+          if (close) return;
           expect(r.candidateIndex).toBe(k);
           expect([r.mask.width, r.mask.height]).toEqual([ref.width, ref.height]);
           const want = unpackMask(ref.masks[k]!, ref.width, ref.height);
-          expect(agreement(r.mask.data, want)).toBeGreaterThanOrEqual(0.999);
+          expect(agreement(r.mask.data, want)).toBeGreaterThanOrEqual(fidelity.agreement);
           // The tracker family answers in the concept family's shape too: its one mask is the one instance.
           const passed = ref.iouScores.some((v) => v > threshold);
           expect(r.passedThreshold).toBe(passed);

@@ -2,28 +2,29 @@ import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { createSegmenter, ImageEmbedding, Segmenter, type SegmentResult } from '../dist/index.js';
 import { blocksImage, png } from './support/images.js';
 import { makePackage } from './support/packages.js';
+import { BEHAVIOUR_BACKENDS } from './support/backends.js';
 
-let models: string;
-let segmenter: Segmenter;
-let image: Buffer;
-let image2: Buffer;
+describe.each(BEHAVIOUR_BACKENDS)('Segmenter on $label', ({ options: backendOptions }) => {
+  let models: string;
+  let segmenter: Segmenter;
+  let image: Buffer;
+  let image2: Buffer;
 
-beforeAll(async () => {
-  models = await makePackage('stretch');
-  segmenter = await createSegmenter({ models, threads: 1 });
-  image = await png(blocksImage(64, 64, [32, 32, 32], [{ x: 8, y: 8, w: 24, h: 32, rgb: [224, 96, 32] }]), 64, 64);
-  image2 = await png(blocksImage(64, 64, [224, 224, 224], [{ x: 16, y: 16, w: 32, h: 16, rgb: [32, 160, 224] }]), 64, 64);
-});
+  beforeAll(async () => {
+    models = await makePackage('stretch');
+    segmenter = await createSegmenter({ models, ...backendOptions, threads: 1 });
+    image = await png(blocksImage(64, 64, [32, 32, 32], [{ x: 8, y: 8, w: 24, h: 32, rgb: [224, 96, 32] }]), 64, 64);
+    image2 = await png(blocksImage(64, 64, [224, 224, 224], [{ x: 16, y: 16, w: 32, h: 16, rgb: [32, 160, 224] }]), 64, 64);
+  });
 
-afterAll(async () => {
-  await segmenter?.dispose();
-});
+  afterAll(async () => {
+    await segmenter?.dispose();
+  });
 
-const strip = (results: SegmentResult[]) => results.map((r) => ({ ...r, mask: Buffer.from(r.mask.data).toString('base64') }));
+  const strip = (results: SegmentResult[]) => results.map((r) => ({ ...r, mask: Buffer.from(r.mask.data).toString('base64') }));
 
-describe('Segmenter', () => {
   it('reports load progress through every stage, then ready', async () => {
-    const s = new Segmenter({ models, threads: 1 });
+    const s = new Segmenter({ models, ...backendOptions, threads: 1 });
     const stages: string[] = [];
     s.on('progress', (p) => stages.push(`${p.stage}:${p.loaded}/${p.total}`));
     await s.ready;
@@ -36,7 +37,7 @@ describe('Segmenter', () => {
       'mask_decoder:6/6',
       'ready:6/6',
     ]);
-    expect(s.backendInfo?.name).toBe('cpu');
+    expect(s.backendInfo?.name).toBe(backendOptions.backend);
     await s.dispose();
   });
 
@@ -167,7 +168,7 @@ describe('Segmenter', () => {
   });
 
   it('rejects images above the pixel limit before decoding them', async () => {
-    const small = await createSegmenter({ models, threads: 1, maxPixels: 1000 });
+    const small = await createSegmenter({ models, ...backendOptions, threads: 1, maxPixels: 1000 });
     try {
       await expect(small.segment(image, 'x')).rejects.toMatchObject({ code: 'E_IMAGE_TOO_LARGE' });
     } finally {
@@ -186,7 +187,7 @@ describe('Segmenter', () => {
   });
 
   it('refuses every call after dispose with E_DISPOSED', async () => {
-    const s = await createSegmenter({ models, threads: 1 });
+    const s = await createSegmenter({ models, ...backendOptions, threads: 1 });
     const embedding = await s.embed(image);
     await s.dispose();
     expect(embedding.disposed).toBe(true);
@@ -197,7 +198,7 @@ describe('Segmenter', () => {
   });
 
   it("refuses another segmenter's embedding", async () => {
-    const other = await createSegmenter({ models, threads: 1 });
+    const other = await createSegmenter({ models, ...backendOptions, threads: 1 });
     try {
       const embedding = await other.embed(image);
       await expect(segmenter.segment(embedding, 'x')).rejects.toMatchObject({ code: 'E_INVALID_OPTION' });
@@ -208,6 +209,12 @@ describe('Segmenter', () => {
 
   it("rejects backend 'tensorrt' where the build has none, and explains 'auto'", async () => {
     await expect(createSegmenter({ models, backend: 'tensorrt' })).rejects.toMatchObject({ code: 'E_BACKEND_UNAVAILABLE' });
-    expect(segmenter.backendInfo?.reason).toMatch(/auto: .*CPU/);
+    const auto = await createSegmenter({ models, threads: 1 });
+    try {
+      // Without a GPU, auto says so and names the CPU backend it took instead.
+      expect(auto.backendInfo?.reason).toMatch(/^auto: .*(no TensorRT|no CUDA).*(OpenVINO .* inference|ONNX Runtime on the CPU)/);
+    } finally {
+      await auto.dispose();
+    }
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Segmenter } from '../dist/index.js';
 import { createServer, type Sam3ClipServer } from '../dist/server/create-server.js';
+import { openvinoAddon } from '../dist/openvino-addon.js';
 import { blocksImage, png } from './support/images.js';
 import { makePackage } from './support/packages.js';
 
@@ -76,7 +77,8 @@ describe('HTTP API', () => {
     expect(['loading', 'ready']).toContain(first.status);
     await waitReady(base);
     const h = await health(base);
-    expect(h).toMatchObject({ status: 'ready', backend: 'cpu', progress: { stage: 'ready' } });
+    // 'auto' without a GPU: OpenVINO where its module loads, else ONNX Runtime.
+    expect(h).toMatchObject({ status: 'ready', backend: openvinoAddon().addon ? 'openvino' : 'cpu', progress: { stage: 'ready' } });
     expect(h.progress.loaded).toBe(h.progress.total);
   });
 

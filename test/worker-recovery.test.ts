@@ -12,7 +12,8 @@ const image = () => png(blocksImage(64, 64, [200, 40, 40], [{ x: 8, y: 8, w: 20,
 
 describe('inference worker lifecycle', () => {
   it('replaces a worker that died and reloads the graphs: the segmenter stays usable', async () => {
-    const segmenter = await createSegmenter({ models: await makePackage('stretch'), threads: 1 });
+    // ONNX Runtime's worker threads (the OpenVINO backend runs in-process).
+    const segmenter = await createSegmenter({ models: await makePackage('stretch'), backend: 'cpu', threads: 1 });
     try {
       const before = await segmenter.segment(await image(), 'red', { smoothness: 1 });
       await killWorker(segmenter);
