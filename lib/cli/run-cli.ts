@@ -11,19 +11,21 @@ export const USAGE = `Usage:
   sam3clip segment <image> <prompt...> [--models dir] [--threshold 0.5] [--smoothness 3]
                    [--negative text]... [--out mask.png] [--overlay out.jpg] [--json]
                    [--instances dir] [--max-instances 100]
-                   [--backend auto|cpu|tensorrt] [--threads n] [--mask-budget-mib 2048]
-  sam3clip info [--models dir] [--engines dir]
+                   [--backend auto|cpu|openvino|tensorrt] [--precision auto|bf16|fp32]
+                   [--threads n] [--mask-budget-mib 2048]
+  sam3clip info [--models dir] [--engines dir] [--backend …]
   sam3clip build-engines --models dir [--max-prompts 16] [--workspace-mib 4096]
                    [--precision fp16|fp32] [--engines dir] [--version-compatible] [--json]
-  sam3clip serve [--port 7860] [--host 127.0.0.1] [--models dir] [--backend auto|cpu|tensorrt]
-                   [--threads n] [--mask-budget-mib 1024]
+  sam3clip serve [--port 7860] [--host 127.0.0.1] [--models dir] [--backend auto|cpu|openvino|tensorrt]
+                   [--precision auto|bf16|fp32] [--threads n] [--mask-budget-mib 1024]
   sam3clip tokenize --tokenizer <tokenizer.json> [--context-length 77] <text...>
 
 The model package folder defaults to $SAM3CLIP_MODELS.
 Several prompts give one mask each; --out mask.png then writes mask-1.png, mask-2.png, ...
 --out writes each prompt's mask (on sam3-concept the union of its instances); --instances dir writes
 one PNG per instance, named <prompt number>-<prompt>-<instance number>.png (best first).
-Masks are PNG; the overlay is PNG, JPEG or WebP, chosen by its file extension.
+--backend cpu is ONNX Runtime; openvino is OpenVINO on x86 CPUs, whose --precision is BF16 where the
+CPU has it (auto) or FP32. Masks are PNG; the overlay is PNG, JPEG or WebP, chosen by its file extension.
 Exit status: 0 on success, 1 on an error (printed as "error E_CODE: message"; with --json also as
 {"error":{"code","message"}} on stdout), 2 on a usage error.`;
 

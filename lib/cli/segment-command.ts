@@ -3,7 +3,7 @@ import { Sam3ClipError } from '../errors.js';
 import { createSegmenter } from '../segmenter.js';
 import { maskToPng, renderOverlay, type OverlayFormat } from '../render.js';
 import { resultToJson } from '../result-json.js';
-import type { BackendChoice } from '../options.js';
+import type { BackendChoice, InferencePrecision } from '../options.js';
 import { checkOutputFolder, outputFolder, writeOutput } from './output-file.js';
 import { numberFlag, UsageError, type CliIo, type ParsedArgs } from './run-cli.js';
 
@@ -65,6 +65,7 @@ export async function segmentCommand(positionals: string[], flags: ParsedArgs['v
   const segmenter = await createSegmenter({
     ...(flags.models ? { models: flags.models } : {}),
     ...(flags.backend ? { backend: flags.backend as BackendChoice } : {}),
+    ...(flags.precision ? { inferencePrecision: flags.precision as InferencePrecision } : {}),
     ...(flags.engines ? { engines: flags.engines } : {}),
     ...(threads !== undefined ? { threads } : {}),
     ...(maskBudgetMiB !== undefined ? { maskBudgetMiB } : {}),

@@ -1,5 +1,5 @@
 import { createServer } from '../server/create-server.js';
-import type { BackendChoice } from '../options.js';
+import type { BackendChoice, InferencePrecision } from '../options.js';
 import { numberFlag, UsageError, type CliIo, type ParsedArgs } from './run-cli.js';
 
 /** Runs the HTTP API until SIGINT or SIGTERM, then closes gracefully. */
@@ -16,6 +16,7 @@ export async function serveCommand(flags: ParsedArgs['values'], io: CliIo): Prom
     segmenterOptions: {
       ...(flags.models ? { models: flags.models } : {}),
       ...(flags.backend ? { backend: flags.backend as BackendChoice } : {}),
+      ...(flags.precision ? { inferencePrecision: flags.precision as InferencePrecision } : {}),
       ...(flags.engines ? { engines: flags.engines } : {}),
       ...(threads !== undefined ? { threads } : {}),
     },
