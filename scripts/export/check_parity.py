@@ -25,10 +25,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
 
-from sam3clip_export.export_info import read_export_info  # noqa: E402
 from sam3clip_export.concept_parity import compare_concept  # noqa: E402
 from sam3clip_export.parity import OrtPackage, compare_on_image  # noqa: E402
-from sam3clip_export.pipeline import CONCEPT_FAMILY, FAMILIES, build_modules  # noqa: E402
+from sam3clip_export.pipeline import CONCEPT_FAMILY, FAMILIES  # noqa: E402
+from sam3clip_export.rebuild import rebuild_modules  # noqa: E402
 from sam3clip_export.synthetic import write_synthetic_png  # noqa: E402
 
 DEFAULT_PROMPTS = ["a cat", "the red car on the left", "sky"]
@@ -51,17 +51,11 @@ def main(argv=None) -> int:
     if not os.path.isfile(os.path.join(args.package, "manifest.json")):
         print(f"error: no manifest.json in {args.package}", file=sys.stderr)
         return 1
-    info = read_export_info(args.package)
-    pick = lambda key, default=None: getattr(args, key) if getattr(args, key) is not None else info.get(key, default)  # noqa: E731
-    checkpoints = [pick("sam_checkpoint"), pick("clip_checkpoint"), pick("projection")]
-    if pick("family", "sam3") == CONCEPT_FAMILY:
-        checkpoints[1:] = [None, None]  # one Sam3Model checkpoint
-    random_init = all(c is None for c in checkpoints)
     t0 = time.time()
     try:
-        modules = build_modules(pick("family", "sam3"), pick("preset", "full"), sam_checkpoint=checkpoints[0],
-                                clip_checkpoint=checkpoints[1], projection_path=checkpoints[2],
-                                random_init=random_init, seed=pick("seed", 0))
+        modules = rebuild_modules(args.package, family=args.family, preset=args.preset, seed=args.seed,
+                                  sam_checkpoint=args.sam_checkpoint, clip_checkpoint=args.clip_checkpoint,
+                                  projection=args.projection)
     except (FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
