@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AUTO_CPU_BACKEND } from './support/backends.js';
 import { buildEngines, capabilities, createSegmenter, loadModelPackage, type BuildProgress } from '../dist/index.js';
 import { writeFakeEngineBuilder } from './support/fake-engine-builder.js';
 import { makePackage, tempDir } from './support/packages.js';
@@ -176,7 +177,7 @@ describe('engines at load time', () => {
     // 'auto' does not fail: it says why it fell back to the CPU.
     const segmenter = await createSegmenter({ models, backend: 'auto', engines: dir });
     try {
-      expect(segmenter.backendInfo?.name).toBe('cpu');
+      expect(segmenter.backendInfo?.name).toBe(AUTO_CPU_BACKEND);
       expect(segmenter.backendInfo?.reason).toMatch(/E_ENGINE_MISMATCH|not JSON/);
     } finally {
       await segmenter.dispose();
@@ -191,7 +192,7 @@ describe('engines at load time', () => {
     expect(error.message).toMatch(/no TensorRT support/);
     const segmenter = await createSegmenter({ models, engines: dir });
     try {
-      expect(segmenter.backendInfo).toMatchObject({ name: 'cpu' });
+      expect(segmenter.backendInfo).toMatchObject({ name: AUTO_CPU_BACKEND });
       expect(segmenter.backendInfo?.reason).toMatch(/^auto: this build of the native addon has no TensorRT support/);
     } finally {
       await segmenter.dispose();

@@ -51,3 +51,6 @@ export const BEHAVIOUR_BACKENDS: HostBackendCase[] = [
   HOST_BACKENDS[0]!,
   ...(openvino ? [{ label: 'OpenVINO', options: { backend: 'openvino' as const }, fidelity: BF16 }] : []),
 ];
+
+/** What 'auto' picks without a GPU: OpenVINO where its module loads, else ONNX Runtime. */
+export const AUTO_CPU_BACKEND = openvino ? 'openvino' : 'cpu';
