@@ -2,9 +2,9 @@
  * Smoke test of `npm run bench:compare` on the tiny fixture packages, one run per figure: the JSON
  * document has every scenario, every available backend reports every stage with positive times,
  * its peak RSS, the concurrent calls and the growth factors. The library's backends run here; the
- * PyTorch reference needs the export's .venv, which CI creates after `npm test` — there
- * scripts/export/tests/test_bench_compare.py drives it (and this file's second test runs wherever
- * .venv already exists).
+ * PyTorch reference needs the export's .venv, which .ci/run makes before `npm test` (a checkout
+ * without it skips the second test and says so; scripts/export/tests/test_bench_compare.py drives
+ * the reference from pytest too).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
