@@ -267,7 +267,7 @@ export function capabilities(): Capabilities {
   const caps = native().capabilities();
   const openvino = openvinoAddon();
   if (!openvino.addon) return { ...caps, openvino: null, openvinoReason: openvino.reason ?? 'the OpenVINO backend is unavailable' };
-  const device = openvino.addon.cpuDevice();
+  const device = openvino.device!;
   return {
     ...caps,
     openvino: {

@@ -49,7 +49,9 @@ export interface OpenVinoAddon {
 
 const packageRoot = path.resolve(__dirname, '..');
 
-let loaded: { addon?: OpenVinoAddon; reason?: string } | undefined;
+export type OpenVinoDevice = ReturnType<OpenVinoAddon['cpuDevice']>;
+
+let loaded: { addon?: OpenVinoAddon; device?: OpenVinoDevice; reason?: string } | undefined;
 
 /** Where the module may be, best first. */
 function candidates(): string[] {
@@ -58,8 +60,11 @@ function candidates(): string[] {
   return list;
 }
 
-/** The OpenVINO module, or why there is none here. Loaded once; its failure is remembered. */
-export function openvinoAddon(): { addon?: OpenVinoAddon; reason?: string } {
+/**
+ * The OpenVINO module and its CPU device, or why there is none here. Loaded once; its failure is
+ * remembered, and so is the device (it does not change while the process runs).
+ */
+export function openvinoAddon(): { addon?: OpenVinoAddon; device?: OpenVinoDevice; reason?: string } {
   if (loaded) return loaded;
   if (process.env.SAM3CLIP_OPENVINO === '0') return (loaded = { reason: 'SAM3CLIP_OPENVINO=0 turns the OpenVINO backend off' });
   const file = candidates().find((f) => existsSync(f));
@@ -74,8 +79,8 @@ export function openvinoAddon(): { addon?: OpenVinoAddon; reason?: string } {
   }
   try {
     const addon = require(file) as OpenVinoAddon;
-    addon.cpuDevice(); // loads the CPU plugin now, so a broken runtime is found here, not mid-call
-    loaded = { addon };
+    // Loads the CPU plugin now, so a broken runtime is found here, not mid-call.
+    loaded = { addon, device: addon.cpuDevice() };
   } catch (cause) {
     loaded = { reason: `the OpenVINO backend did not load (${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)})` };
   }

@@ -25,7 +25,7 @@ export interface BackendSelection {
 
 /**
  * The CPU backend 'auto' falls back to: OpenVINO where its module loads (x86-64 Linux builds), in
- * BF16 where the CPU has it; otherwise ONNX Runtime. `why` is what ruled out the GPU.
+ * BF16 where the CPU has AMX; otherwise ONNX Runtime. `why` is what ruled out the GPU.
  */
 function cpuSelection(options: ResolvedSegmenterOptions, pkg: ModelPackage, why: string): BackendSelection {
   const ort = (reason: string): BackendSelection => ({
@@ -43,7 +43,7 @@ function cpuSelection(options: ResolvedSegmenterOptions, pkg: ModelPackage, why:
     return ort(`auto: ${why}; ${openvino.reason}; using ONNX Runtime on the CPU`);
   }
   const addon = openvino.addon;
-  const device = addon.cpuDevice();
+  const device = openvino.device!;
   // BF16 pays where AMX does the matrix products; with AVX-512 BF16 alone OpenVINO's BF16 encoder was
   // slower than its FP32 one (full-size SAM3 encoder on a 2-core Xeon without AMX: 45–58 s vs 34–39 s),
   // so 'auto' takes BF16 only with AMX.
@@ -63,6 +63,7 @@ function cpuSelection(options: ResolvedSegmenterOptions, pkg: ModelPackage, why:
     create: () =>
       new OpenVinoBackend(pkg, {
         addon,
+        cpuName: device.name,
         precision,
         threads: options.threads,
         ...(options.modelCache ? { blobDir: path.join(options.modelCache, 'openvino') } : {}),

@@ -32,14 +32,14 @@ const FP32: Fidelity = { iou: 1e-3, agreement: 0.999, score: 1e-4, boxPx: 1, mas
 // 3.5 px, mask IoU ≥ 0.96. The bounds leave room for another CPU's BF16 kernels.
 export const BF16: Fidelity = { iou: 0.01, agreement: 0.98, score: 0.03, boxPx: 6, maskIou: 0.93 };
 
-const openvino = openvinoAddon().addon;
+const { addon: openvino, device } = openvinoAddon();
 
 export const HOST_BACKENDS: HostBackendCase[] = [
   { label: 'ONNX Runtime', options: { backend: 'cpu' }, fidelity: FP32 },
   ...(openvino
     ? [
         { label: 'OpenVINO FP32', options: { backend: 'openvino' as const, inferencePrecision: 'fp32' as const }, fidelity: FP32 },
-        ...(openvino.cpuDevice().bestPrecision === 'bf16'
+        ...(device!.bestPrecision === 'bf16'
           ? [{ label: 'OpenVINO BF16', options: { backend: 'openvino' as const, inferencePrecision: 'bf16' as const }, fidelity: BF16 }]
           : []),
       ]

@@ -10,6 +10,8 @@ import { checkGraphMetadata, expectedIo } from '../graph-contract.js';
 
 export interface OpenVinoBackendOptions {
   addon: OpenVinoAddon;
+  /** The CPU the blobs are compiled for (part of their names). */
+  cpuName: string;
   precision: 'bf16' | 'f32';
   threads: number;
   /** Folder of compiled blobs; absent: compile at every start. */
@@ -60,7 +62,7 @@ export class OpenVinoBackend implements HostBackend {
       size: info.size,
       mtimeMs: info.mtimeMs,
       runtime: this.options.addon.openvinoVersion(),
-      cpu: this.options.addon.cpuDevice().name,
+      cpu: this.options.cpuName,
       precision: this.options.precision,
       threads: this.options.threads,
     });
