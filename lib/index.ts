@@ -2,7 +2,7 @@
 // consumer's compiler load @types/node for them, also where its `types` list is empty (TypeScript 6+).
 /// <reference types="node" preserve="true" />
 export { createSegmenter, Segmenter } from './segmenter.js';
-export type { SegmentResult, SegmenterStats } from './segmenter.js';
+export type { SegmentResult, SegmentInstance, SegmenterStats, Box, Point, Prompt, PromptObject } from './segmenter.js';
 export { ImageEmbedding } from './image-embedding.js';
 export type { ImageInput, RawImage } from './image/image-input.js';
 export type { SegmenterOptions, SegmentOptions, CacheOptions, BackendChoice, InferencePrecision, StageTimings } from './options.js';
@@ -15,7 +15,7 @@ export { maskToPng, renderOverlay, MASK_COLOURS } from './render.js';
 export type { OverlayOptions, OverlayFormat } from './render.js';
 export { capabilities } from './native.js';
 export { loadModelPackage, validateManifest } from './model/manifest.js';
-export type { ModelManifest } from './model/manifest-types.js';
+export type { ModelManifest, PromptPath } from './model/manifest-types.js';
 export { PromptTokenizer } from './tokenizer.js';
 export { resultToJson } from './result-json.js';
 export type { SegmentResultJson } from './result-json.js';

@@ -68,6 +68,11 @@ export interface SegmentOptions {
   smoothness?: number;
   /** Prompts whose masks are removed from every positive mask. */
   negative?: string | readonly string[];
+  /**
+   * Points and boxes: post-process every candidate of the tracker decoder, not only the selected
+   * one (each result's `candidates[i].mask`, at the original size, smoothed). Default false.
+   */
+  allCandidates?: boolean;
   signal?: AbortSignal;
   /** Filled with this call's per-stage times (ms) when given. */
   timings?: StageTimings;
@@ -137,7 +142,7 @@ const SEGMENTER_OPTIONS = [
   'maskBudgetMiB', 'inferencePrecision', 'modelCache',
 ] as const satisfies readonly (keyof SegmenterOptions)[];
 const CACHE_OPTIONS = ['images', 'prompts'] as const satisfies readonly (keyof CacheOptions)[];
-const SEGMENT_OPTIONS = ['threshold', 'maxInstances', 'smoothness', 'negative', 'signal', 'timings'] as const satisfies readonly (keyof SegmentOptions)[];
+const SEGMENT_OPTIONS = ['threshold', 'maxInstances', 'smoothness', 'negative', 'allCandidates', 'signal', 'timings'] as const satisfies readonly (keyof SegmentOptions)[];
 export const EMBED_OPTIONS = ['signal', 'timings'] as const;
 
 function integerIn(value: unknown, field: string, min: number, max: number): number {
@@ -213,6 +218,7 @@ export interface ResolvedSegmentOptions {
   maxInstances: number;
   smoothness: number;
   negative: string[];
+  allCandidates: boolean;
   signal?: AbortSignal;
   timings?: StageTimings;
 }
@@ -251,6 +257,7 @@ export function resolveSegmentOptions(options: SegmentOptions = {}): ResolvedSeg
     maxInstances,
     smoothness,
     negative,
+    allCandidates: booleanOption(options.allCandidates, 'allCandidates', false),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.timings ? { timings: options.timings } : {}),
   };

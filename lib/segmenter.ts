@@ -6,7 +6,7 @@ import { OpenVinoBackend, type OpenVinoGraphLoad } from './backends/openvino/ope
 import { prepareImage, probeImage } from './image/decode.js';
 import { readImageSource, type ImageInput, type ImageSource } from './image/image-input.js';
 import { ImageEmbedding, type EmbeddingFeatures } from './image-embedding.js';
-import type { Box, ModelFamily, PromptCall } from './families/family.js';
+import type { Box, BoxExemplar, InteractivePromptCall, ModelFamily, PromptCall, PromptOutcome } from './families/family.js';
 import { familyFor } from './families/family-for.js';
 import { LruCache } from './lru.js';
 import { mapLimited } from './map-limited.js';
@@ -14,12 +14,12 @@ import { checkMaskBudget, POSTPROCESS_CONCURRENCY } from './mask-budget.js';
 import { SharedWork } from './shared-work.js';
 import type { BBox, Mask } from './mask.js';
 import { loadModelPackage, type ModelPackage } from './model/manifest.js';
-import { ALL_GRAPH_NAMES, GRAPH_NAMES, graphNames, type GraphName } from './model/manifest-types.js';
+import { ALL_GRAPH_NAMES, GRAPH_NAMES, graphNames, promptPaths, type GraphName, type PromptPath } from './model/manifest-types.js';
 import { maskStats, normalizeToNchw } from './ops.js';
+import { checkPromptInImage, describePrompt, isInteractive, resolvePromptInputs, type Point, type Prompt, type ResolvedPrompt } from './prompts.js';
 import {
   EMBED_OPTIONS,
   rejectUnknownOptions,
-  resolvePrompts,
   resolveSegmenterOptions,
   resolveSegmentOptions,
   type ResolvedSegmenterOptions,
@@ -31,6 +31,7 @@ import {
 import { PromptTokenizer } from './tokenizer.js';
 
 export type { Box } from './families/family.js';
+export type { Point, Prompt, PromptObject } from './prompts.js';
 
 /** One instance of the prompt: its own mask, score and boxes. */
 export interface SegmentInstance {
@@ -46,7 +47,12 @@ export interface SegmentInstance {
 }
 
 export interface SegmentResult {
+  /** The prompt's text; for points and boxes alone, what was given ("2 points + box"). */
   prompt: string;
+  /** The prompt's points, labels and box as given (original-image pixels), when it had them. */
+  points?: Point[];
+  labels?: (0 | 1)[];
+  box?: Box;
   /**
    * The union of the kept instances at the original image size, smoothed and with negative prompts
    * removed. The tracker families give their selected candidate even when it did not pass.
@@ -56,9 +62,13 @@ export interface SegmentResult {
   score: number;
   /** Whether any instance passed the threshold. */
   passedThreshold: boolean;
-  /** Tracker families: which candidate was selected, and every candidate's predicted IoU. */
+  /**
+   * The tracker decoder's answers (tracker families, and points and boxes on any family): which
+   * candidate was selected, every candidate's predicted IoU and, with `allCandidates`, its mask at
+   * the original size after smoothing (negative prompts are removed from `mask` only).
+   */
   candidateIndex?: number;
-  candidates?: { iou: number }[];
+  candidates?: { iou: number; mask?: Mask }[];
   bbox: BBox;
   area: number;
   /** Every kept instance, best first (the tracker families: the selected mask when it passed). */
@@ -86,7 +96,10 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
   readonly ready: Promise<this>;
   private pkg?: ModelPackage;
   private family?: ModelFamily;
+  /** Absent on a package without the text path. */
   private tokenizer?: PromptTokenizer;
+  /** Each instance segment() returned, and the embedding it came from: refine() starts there. */
+  private readonly instanceOrigins = new WeakMap<SegmentInstance, ImageEmbedding>();
   private backend?: Backend;
   private selection?: BackendSelection;
   private disposedFlag = false;
@@ -114,9 +127,10 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     this.ready.catch(() => {});
   }
 
-  /** manifest, tokenizer, then the family's graphs (the tracker families' four until the manifest is read). */
+  /** manifest, tokenizer (with a text path), then the package's graphs (the tracker families' until the manifest is read). */
   private get loadStages(): Stage[] {
-    return ['manifest', 'tokenizer', ...(this.pkg ? graphNames(this.pkg.manifest) : GRAPH_NAMES)];
+    if (!this.pkg) return ['manifest', 'tokenizer', ...GRAPH_NAMES];
+    return ['manifest', ...(this.pkg.manifest.tokenizer ? (['tokenizer'] as const) : []), ...graphNames(this.pkg.manifest)];
   }
 
   private progress(stage: Stage): void {
@@ -131,8 +145,10 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     });
     this.family = familyFor(this.pkg.manifest);
     this.progress('manifest');
-    this.tokenizer = await PromptTokenizer.fromFile(this.pkg.paths.tokenizer, this.pkg.manifest.tokenizer);
-    this.progress('tokenizer');
+    if (this.pkg.manifest.tokenizer) {
+      this.tokenizer = await PromptTokenizer.fromFile(this.pkg.paths.tokenizer, this.pkg.manifest.tokenizer);
+      this.progress('tokenizer');
+    }
     this.selection = await selectBackend(this.options, this.pkg);
     const backend = this.selection.create();
     this.backend = backend;
@@ -168,11 +184,16 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     return this.pkg?.manifest;
   }
 
-  private async loaded(): Promise<{ pkg: ModelPackage; tokenizer: PromptTokenizer; backend: Backend }> {
+  /** The kinds of prompt the loaded package answers: 'text', 'points', 'box' (undefined until loaded). */
+  get promptPaths(): PromptPath[] | undefined {
+    return this.pkg && promptPaths(this.pkg.manifest);
+  }
+
+  private async loaded(): Promise<{ pkg: ModelPackage; tokenizer: PromptTokenizer | undefined; backend: Backend }> {
     this.checkDisposed();
     await this.ready;
     this.checkDisposed();
-    return { pkg: this.pkg!, tokenizer: this.tokenizer!, backend: this.backend! };
+    return { pkg: this.pkg!, tokenizer: this.tokenizer, backend: this.backend! };
   }
 
   private checkDisposed(): void {
@@ -270,24 +291,82 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
   }
 
   /**
-   * Segments every prompt in one image. All prompts (and negative prompts) go through the text
-   * tower, projection and decoder as one batch; results come back in prompt order.
+   * Segments every prompt in one image. A prompt is a sentence, or an object with points (labels 1
+   * on the object, 0 off it), a box and/or text in original-image pixels. All text prompts (and
+   * negative prompts) go through the text path as one batch; points and boxes through the
+   * interactive path on the same image embedding. Results come back in prompt order.
    */
   async segment(
     image: ImageInput | ImageEmbedding,
-    prompt: string | readonly string[],
+    prompt: Prompt | readonly Prompt[],
     options: SegmentOptions = {},
   ): Promise<SegmentResult[]> {
-    const positives = resolvePrompts(prompt);
+    const prompts = resolvePromptInputs(prompt);
     const opts = resolveSegmentOptions(options);
+    const { pkg } = await this.loaded();
+    const many = Array.isArray(prompt);
+    const fields = prompts.map((_, i) => (many ? `prompt[${i}]` : 'prompt'));
+    const routes = prompts.map((p, i) => this.family!.routePrompt(p, fields[i]!));
+    if (opts.negative.length > 0 && !pkg.manifest.tokenizer)
+      throw new Sam3ClipError('E_INVALID_PROMPT', 'negative: this model package has no text path, so negative prompts cannot be read', { field: 'negative' });
+    return this.run(image, prompts, routes, fields, opts);
+  }
+
+  /**
+   * Refines one instance of an earlier result with clicks: its box and the points (labels 1 on the
+   * object, 0 off it) go to the interactive path's decoder on the image's cached embedding. On
+   * sam3-concept this is how points act on a text result. Give `image` when the instance's
+   * embedding may have left the cache (or was disposed).
+   */
+  async refine(
+    instance: SegmentInstance,
+    prompt: { points: readonly (readonly [number, number])[]; labels?: readonly (0 | 1)[] },
+    options: SegmentOptions & { image?: ImageInput | ImageEmbedding } = {},
+  ): Promise<SegmentResult> {
+    if (instance === null || typeof instance !== 'object' || !Array.isArray(instance.box))
+      throw new Sam3ClipError('E_INVALID_PROMPT', 'instance must be one of result.instances', { field: 'instance' });
+    if (prompt === null || typeof prompt !== 'object')
+      throw new Sam3ClipError('E_INVALID_PROMPT', 'prompt must be { points, labels? }', { field: 'prompt' });
+    const { image, ...segmentOptions } = options;
+    const [resolved] = resolvePromptInputs({ box: instance.box, points: prompt.points, ...(prompt.labels ? { labels: prompt.labels } : {}) });
+    const opts = resolveSegmentOptions(segmentOptions);
+    await this.loaded();
+    const route = this.family!.routePrompt(resolved!, 'prompt');
+    const origin = image ?? this.instanceOrigins.get(instance);
+    if (!origin || (origin instanceof ImageEmbedding && origin.disposed))
+      throw new Sam3ClipError(
+        'E_INVALID_OPTION',
+        "This instance's image embedding is gone (evicted from the cache or disposed, or the instance came from another Segmenter): pass the image as options.image",
+        { field: 'image' },
+      );
+    const [result] = await this.run(origin, [resolved!], [route], ['prompt'], opts);
+    return result!;
+  }
+
+  private async run(
+    image: ImageInput | ImageEmbedding,
+    prompts: ResolvedPrompt[],
+    routes: ('text' | 'interactive')[],
+    fields: string[],
+    opts: ResolvedSegmentOptions,
+  ): Promise<SegmentResult[]> {
     const { pkg, tokenizer, backend } = await this.loaded();
     const signal = opts.signal;
     throwIfAborted(signal);
     const t: StageTimings = opts.timings ?? {};
     const start = performance.now();
+    const textIndices = routes.flatMap((r, i) => (r === 'text' ? [i] : []));
+    const interactiveIndices = routes.flatMap((r, i) => (r === 'interactive' ? [i] : []));
+    if (interactiveIndices.length > 0 && backend.kind === 'device')
+      throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', `Points and boxes run on the CPU backends; the ${backend.name} backend runs text prompts only`, {
+        field: fields[interactiveIndices[0]!]!,
+      });
+    // Every candidate's mask is a mask the call holds.
+    const K = pkg.manifest.family === 'sam3-concept' ? (pkg.manifest.tracker?.candidates ?? 1) : pkg.manifest.mask.candidates;
+    const maskCount = textIndices.length + interactiveIndices.length * (opts.allCandidates ? K + 1 : 1);
 
     const budget = (width: number, height: number) =>
-      checkMaskBudget(width, height, positives.length, opts.negative.length, backend.kind, this.options.maskBudgetMiB);
+      checkMaskBudget(width, height, maskCount, opts.negative.length, backend.kind, this.options.maskBudgetMiB);
     let embedding: ImageEmbedding;
     if (image instanceof ImageEmbedding) {
       if (image.owner !== this)
@@ -300,41 +379,82 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
       // then not read again); bytes already cached or being encoded give their size from the embedding.
       const source = await readImageSource(image);
       const probed = this.images.get(source.key) ? undefined : await probeImage(source, this.options.maxPixels);
-      if (probed) budget(probed.width, probed.height);
+      if (probed) {
+        budget(probed.width, probed.height);
+        prompts.forEach((p, i) => checkPromptInImage(p, probed.width, probed.height, fields[i]!));
+      }
       embedding = await this.embedShared(source, { ...(signal ? { signal } : {}), timings: t }, probed);
       if (!probed) budget(embedding.width, embedding.height);
     }
+    prompts.forEach((p, i) => checkPromptInImage(p, embedding.width, embedding.height, fields[i]!));
     // Held here so a dispose() racing this call cannot pull the tensors away mid-way.
     const features: EmbeddingFeatures = embedding.getFeatures();
     throwIfAborted(signal);
 
-    const call: PromptCall = {
+    const family = this.family!;
+    const textCall = (positives: string[], exemplars?: (BoxExemplar | undefined)[]): PromptCall => ({
       all: [...positives, ...opts.negative],
       positiveCount: positives.length,
+      ...(exemplars?.some((e) => e) ? { exemplars } : {}),
       embedding,
       features,
       opts,
-      tokenizer,
+      tokenizer: tokenizer!,
       promptCache: this.prompts,
       maskBudgetMiB: this.options.maskBudgetMiB,
       t,
+    });
+    const runText = (call: PromptCall): Promise<PromptOutcome[]> => {
+      if (backend.kind === 'device') {
+        if (!family.segmentOnDevice) throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', `The ${backend.name} backend does not run the ${pkg.manifest.family} family`);
+        return family.segmentOnDevice(backend, call);
+      }
+      return family.segmentOnHost(backend, call);
     };
-    const family = this.family!;
-    let outcomes;
-    if (backend.kind === 'device') {
-      if (!family.segmentOnDevice) throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', `The ${backend.name} backend does not run the ${pkg.manifest.family} family`);
-      outcomes = await family.segmentOnDevice(backend, call);
-    } else {
-      outcomes = await family.segmentOnHost(backend, call);
+    const outcomes: PromptOutcome[] = new Array(prompts.length);
+    if (textIndices.length > 0) {
+      const exemplars = textIndices.map((i) => {
+        const p = prompts[i]!;
+        return p.box ? { box: p.box, label: p.boxLabel } : undefined;
+      });
+      const answered = await runText(textCall(textIndices.map((i) => prompts[i]!.text!), exemplars));
+      textIndices.forEach((i, k) => (outcomes[i] = answered[k]!));
+      throwIfAborted(signal);
+    }
+    if (interactiveIndices.length > 0) {
+      // Negative prompts are text: their passing masks, unioned, are removed from each click's mask.
+      let negative: Mask | undefined;
+      if (opts.negative.length > 0) {
+        const negatives = await runText({ ...textCall(opts.negative), all: opts.negative });
+        for (const n of negatives.filter((o) => o.passedThreshold)) {
+          if (!negative) negative = { ...n.mask, data: n.mask.data.slice() };
+          else for (let j = 0; j < negative.data.length; j++) negative.data[j]! |= n.mask.data[j]!;
+        }
+      }
+      const call: InteractivePromptCall = {
+        prompts: interactiveIndices.map((i) => prompts[i]!),
+        embedding,
+        features,
+        opts,
+        ...(tokenizer ? { tokenizer } : {}),
+        promptCache: this.prompts,
+        ...(negative ? { negative } : {}),
+        allCandidates: opts.allCandidates,
+        t,
+      };
+      if (backend.kind === 'device' || !family.segmentInteractive) throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', 'Points and boxes run on the CPU backends');
+      const answered = await family.segmentInteractive(backend, call);
+      interactiveIndices.forEach((i, k) => (outcomes[i] = answered[k]!));
     }
     throwIfAborted(signal);
     const mark = performance.now();
 
     // Without an image cache nothing else will use this embedding: free it now (on the GPU
     // backend that returns its device memory at once instead of at the next eviction).
-    if (!(image instanceof ImageEmbedding) && this.options.cache.images === 0) embedding.dispose();
+    const origin = image instanceof ImageEmbedding ? image : this.options.cache.images === 0 ? undefined : embedding;
+    if (!origin) embedding.dispose();
 
-    const results = await mapLimited(positives, POSTPROCESS_CONCURRENCY, async (p, i): Promise<SegmentResult> => {
+    const results = await mapLimited(prompts, POSTPROCESS_CONCURRENCY, async (p, i): Promise<SegmentResult> => {
       const { instances, mask, ...rest } = outcomes[i]!;
       const { area, bbox } = await maskStats(mask);
       const described: SegmentInstance[] = [];
@@ -342,9 +462,16 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
         // The tracker families' one instance is the result's own mask: its stats are the same.
         const stats = inst.mask === mask ? { area, bbox } : await maskStats(inst.mask);
         const box: Box = inst.box ?? [stats.bbox[0], stats.bbox[1], stats.bbox[0] + stats.bbox[2], stats.bbox[1] + stats.bbox[3]];
-        described.push({ mask: inst.mask, score: inst.score, box, bbox: stats.bbox, area: stats.area });
+        const instance: SegmentInstance = { mask: inst.mask, score: inst.score, box, bbox: stats.bbox, area: stats.area };
+        if (origin) this.instanceOrigins.set(instance, origin);
+        described.push(instance);
       }
-      return { prompt: p, mask, ...rest, bbox, area, instances: described };
+      const given = isInteractive(p)
+        ? { ...(p.points.length ? { points: p.points, labels: p.labels } : {}), ...(p.box ? { box: p.box } : {}) }
+        : p.box
+          ? { box: p.box, labels: [p.boxLabel] }
+          : {};
+      return { prompt: describePrompt(p), ...given, mask, ...rest, bbox, area, instances: described };
     });
     const end = performance.now();
     t.postprocess = (t.postprocess ?? 0) + (end - mark);

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { Tokenizer } from 'tokenizers';
 import { Sam3ClipError } from './errors.js';
-import type { ModelManifest } from './model/manifest-types.js';
+import type { TokenizerSpec } from './model/manifest-types.js';
 
-export type TokenizerSettings = ModelManifest['tokenizer'];
+export type TokenizerSettings = TokenizerSpec;
 
 /** Token ids for a batch of prompts, padded to the context length: ids [B, L] and mask [B, L]. */
 export interface TokenBatch {

@@ -20,55 +20,103 @@ function conceptIo(graph: GraphName, m: ConceptManifest): GraphIo {
   const Q = m.dims.queries;
   const fpn: Record<string, Dim[]> = { fpn_feats_0: [1, C, 4 * h, 4 * w], fpn_feats_1: [1, C, 2 * h, 2 * w], fpn_feats_2: [1, C, h, w] };
   const tokens = { input_ids: [null, L], attention_mask: [null, L] };
+  const detectorOutputs = {
+    pred_logits: [null, Q],
+    pred_boxes: [null, Q, 4],
+    pred_masks: [null, Q, m.mask.size, m.mask.size],
+    presence_logits: [null, 1],
+  };
+  const tracker = m.tracker && {
+    C: m.tracker.embeddingChannels,
+    embeddingSize: m.tracker.embeddingSize,
+    maskSize: m.tracker.maskSize,
+    candidates: m.tracker.candidates,
+  };
   switch (graph) {
     case 'image_encoder':
-      return { inputs: { pixel_values: [1, 3, S, S] }, outputs: fpn };
+      return {
+        inputs: { pixel_values: [1, 3, S, S] },
+        outputs: { ...fpn, ...(tracker ? interactiveImageOutputs(tracker.C, tracker.embeddingSize) : {}) },
+      };
     case 'text_encoder':
       return { inputs: tokens, outputs: { text_features: [null, L, m.dims.textFeatures] } };
     case 'detector':
+      return { inputs: { ...fpn, text_features: [null, L, m.dims.textFeatures], attention_mask: [null, L] }, outputs: detectorOutputs };
+    case 'detector_boxes':
       return {
-        inputs: { ...fpn, text_features: [null, L, m.dims.textFeatures], attention_mask: [null, L] },
-        outputs: {
-          pred_logits: [null, Q],
-          pred_boxes: [null, Q, 4],
-          pred_masks: [null, Q, m.mask.size, m.mask.size],
-          presence_logits: [null, 1],
+        inputs: {
+          ...fpn,
+          text_features: [null, L, m.dims.textFeatures],
+          attention_mask: [null, L],
+          input_boxes: [null, null, 4],
+          input_boxes_labels: [null, null],
         },
+        outputs: detectorOutputs,
       };
+    case 'prompt_encoder':
+    case 'mask_decoder':
+      if (!tracker) throw new Error(`graph ${graph} needs the manifest's tracker object`);
+      return interactiveIo(graph, tracker.C, tracker.embeddingSize, tracker.C, tracker.maskSize, tracker.candidates, true);
     default:
       throw new Error(`graph ${graph} is not part of the sam3-concept family`);
   }
+}
+
+/** The tracker's image features: the mask decoder's image_embeddings and its two high-resolution levels. */
+function interactiveImageOutputs(C: number, [h, w]: [number, number], highRes = true): Record<string, Dim[]> {
+  return {
+    image_embeddings: [1, C, h, w],
+    ...(highRes ? { high_res_feats_0: [1, 32, 4 * h, 4 * w], high_res_feats_1: [1, 64, 2 * h, 2 * w] } : {}),
+  };
+}
+
+/** The prompt encoder of points and boxes, and the SAM mask decoder taking any number of prompt tokens. */
+function interactiveIo(
+  graph: 'prompt_encoder' | 'mask_decoder',
+  C: number,
+  embeddingSize: [number, number],
+  P: number,
+  maskSize: number,
+  K: number,
+  highRes: boolean,
+): GraphIo {
+  if (graph === 'prompt_encoder')
+    return { inputs: { input_points: [null, null, 2], input_labels: [null, null] }, outputs: { sparse_embeddings: [null, null, P] } };
+  return {
+    inputs: { ...interactiveImageOutputs(C, embeddingSize, highRes), prompt_embeds: [null, null, P] },
+    outputs: { masks: [null, K, maskSize, maskSize], iou_scores: [null, K] },
+  };
 }
 
 function trackerIo(graph: GraphName, m: TrackerManifest): GraphIo {
   const S = m.image.size;
   const [h, w] = m.dims.embeddingSize;
   const C = m.dims.embeddingChannels;
-  const highRes: Record<string, Dim[]> = m.dims.highResFeatures
-    ? { high_res_feats_0: [1, 32, 4 * h, 4 * w], high_res_feats_1: [1, 64, 2 * h, 2 * w] }
-    : {};
   const K = m.mask.candidates;
   const P = m.dims.promptEmbedding;
+  const text = () => {
+    if (!m.tokenizer || m.dims.textEmbedding === undefined || m.dims.promptTokens === undefined)
+      throw new Error(`graph ${graph} is part of the text path, which ${m.name} does not have`);
+    return { tokenizer: m.tokenizer, D: m.dims.textEmbedding, N: m.dims.promptTokens };
+  };
   switch (graph) {
     case 'image_encoder':
-      return { inputs: { pixel_values: [1, 3, S, S] }, outputs: { image_embeddings: [1, C, h, w], ...highRes } };
+      return { inputs: { pixel_values: [1, 3, S, S] }, outputs: interactiveImageOutputs(C, [h, w], m.dims.highResFeatures) };
     case 'text_encoder': {
-      const ids = [null, m.tokenizer.contextLength];
+      const { tokenizer, D } = text();
+      const ids = [null, tokenizer.contextLength];
       return {
-        inputs: { input_ids: ids, ...(m.tokenizer.attentionMask ? { attention_mask: ids } : {}) },
-        outputs: { text_embeds: [null, m.dims.textEmbedding] },
+        inputs: { input_ids: ids, ...(tokenizer.attentionMask ? { attention_mask: ids } : {}) },
+        outputs: { text_embeds: [null, D] },
       };
     }
-    case 'text_projection':
-      return {
-        inputs: { text_embeds: [null, m.dims.textEmbedding] },
-        outputs: { prompt_embeds: [null, m.dims.promptTokens, P] },
-      };
+    case 'text_projection': {
+      const { D, N } = text();
+      return { inputs: { text_embeds: [null, D] }, outputs: { prompt_embeds: [null, N, P] } };
+    }
+    case 'prompt_encoder':
     case 'mask_decoder':
-      return {
-        inputs: { image_embeddings: [1, C, h, w], ...highRes, prompt_embeds: [null, null, P] },
-        outputs: { masks: [null, K, m.mask.size, m.mask.size], iou_scores: [null, K] },
-      };
+      return interactiveIo(graph, C, [h, w], P, m.mask.size, K, m.dims.highResFeatures);
     default:
       throw new Error(`graph ${graph} is not part of the ${m.family} family`);
   }

@@ -4,7 +4,7 @@ import { Sam3ClipError } from '../errors.js';
 import { engineFolder } from '../engines/engine-location.js';
 import { buildEnginesCommand, checkEngineMetadata, readEngineMetadata, type EngineMetadata } from '../engines/engine-metadata.js';
 import type { ModelPackage } from '../model/manifest.js';
-import { isConceptManifest } from '../model/manifest-types.js';
+import { hasTextPath, isConceptManifest } from '../model/manifest-types.js';
 import { native } from '../native.js';
 import type { ResolvedSegmenterOptions } from '../options.js';
 import { openvinoAddon } from '../openvino-addon.js';
@@ -101,6 +101,8 @@ export async function selectBackend(options: ResolvedSegmenterOptions, pkg: Mode
   const concept = isConceptManifest(pkg.manifest);
   const missing = !caps.tensorrt
     ? 'this build of the native addon has no TensorRT support'
+    : !hasTextPath(pkg.manifest)
+      ? `${pkg.manifest.name} has only the interactive path (points and boxes), which runs on the CPU backends`
     : concept && !native().TensorRtConceptPipeline
       ? 'this build of the native addon has no TensorRT pipeline for the sam3-concept family'
     : !gpu

@@ -11,7 +11,19 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { Sam3ClipError, type ErrorCode } from '../errors.js';
 import { loadModelPackage } from '../model/manifest.js';
-import { graphNames, isConceptManifest, type GraphName, type ModelManifest, type PackageFile, type Precision } from '../model/manifest-types.js';
+import {
+  graphNames,
+  hasInteractivePath,
+  hasTextPath,
+  isConceptManifest,
+  textPathSpec,
+  type GraphName,
+  type ModelManifest,
+  type PackageFile,
+  type Precision,
+  type TokenizerSpec,
+} from '../model/manifest-types.js';
+import { MAX_PROMPT_POINTS } from '../prompts.js';
 import { enginesRoot, engineFolderName } from './engine-location.js';
 import {
   ENGINE_METADATA_FILE,
@@ -100,6 +112,11 @@ async function runBuilder(args: string[], onEvent: (e: BuilderEvent) => void): P
   if (code !== 0) throw new Sam3ClipError('E_TENSORRT', `The engine builder exited with ${code}${stderr ? `: ${stderr.trim()}` : ''}`);
 }
 
+/** Tokens one interactive prompt may send the mask decoder beyond its text tokens: points, a box's two corners, the pad. */
+const INTERACTIVE_TOKENS = MAX_PROMPT_POINTS + 3;
+/** Box exemplars per prompt the detector_boxes engine takes. */
+const ENGINE_MAX_BOXES = 16;
+
 /** Optimization-profile shapes of each graph's inputs: the prompt batch ranges over 1..maxPrompts. */
 export function graphProfiles(m: ModelManifest, maxPrompts: number): Partial<Record<GraphName, Record<string, ShapeRange>>> {
   const fixed = (dims: number[]): ShapeRange => ({ min: dims, opt: dims, max: dims });
@@ -108,33 +125,65 @@ export function graphProfiles(m: ModelManifest, maxPrompts: number): Partial<Rec
     opt: [Math.min(4, maxPrompts), ...rest],
     max: [maxPrompts, ...rest],
   });
+  /** [B, n, ...rest] with n from 1 to maxTokens as well. */
+  const tokenBatched = (optTokens: number, maxTokens: number, rest: number[]): ShapeRange => ({
+    min: [1, 1, ...rest],
+    opt: [Math.min(4, maxPrompts), optTokens, ...rest],
+    max: [maxPrompts, maxTokens, ...rest],
+  });
   const { size: S } = m.image;
   const [h, w] = m.dims.embeddingSize;
-  const L = m.tokenizer.contextLength;
   const C = m.dims.embeddingChannels;
-  const tokens = {
-    input_ids: batched([L]),
-    ...(m.tokenizer.attentionMask ? { attention_mask: batched([L]) } : {}),
+  const tokens = (spec: TokenizerSpec) => ({
+    input_ids: batched([spec.contextLength]),
+    ...(spec.attentionMask ? { attention_mask: batched([spec.contextLength]) } : {}),
+  });
+  const interactive = (C: number, [h, w]: [number, number], highRes: boolean, textTokens: number, P = C) => {
+    const image: Record<string, ShapeRange> = { image_embeddings: fixed([1, C, h, w]) };
+    if (highRes) {
+      image.high_res_feats_0 = fixed([1, 32, 4 * h, 4 * w]);
+      image.high_res_feats_1 = fixed([1, 64, 2 * h, 2 * w]);
+    }
+    return {
+      prompt_encoder: { input_points: tokenBatched(2, INTERACTIVE_TOKENS, [2]), input_labels: tokenBatched(2, INTERACTIVE_TOKENS, []) },
+      mask_decoder: { ...image, prompt_embeds: tokenBatched(Math.max(textTokens, 1), textTokens + INTERACTIVE_TOKENS, [P]) },
+    };
   };
   if (isConceptManifest(m)) {
+    const L = m.tokenizer.contextLength;
+    const T = m.dims.textFeatures;
     const fpn = { fpn_feats_0: fixed([1, C, 4 * h, 4 * w]), fpn_feats_1: fixed([1, C, 2 * h, 2 * w]), fpn_feats_2: fixed([1, C, h, w]) };
-    return {
+    const detector = { ...fpn, text_features: batched([L, T]), attention_mask: batched([L]) };
+    const { prompt_encoder, mask_decoder } = m.tracker ? interactive(m.tracker.embeddingChannels, m.tracker.embeddingSize, true, 0) : {};
+    const profiles: Partial<Record<GraphName, Record<string, ShapeRange>>> = {
       image_encoder: { pixel_values: fixed([1, 3, S, S]) },
-      text_encoder: tokens,
-      detector: { ...fpn, text_features: batched([L, m.dims.textFeatures]), attention_mask: batched([L]) },
+      text_encoder: tokens(m.tokenizer),
+      detector,
+      detector_boxes: { ...detector, input_boxes: tokenBatched(1, ENGINE_MAX_BOXES, [4]), input_boxes_labels: tokenBatched(1, ENGINE_MAX_BOXES, []) },
+      ...(prompt_encoder ? { prompt_encoder, mask_decoder } : {}),
     };
+    return pick(profiles, graphNames(m));
   }
-  const image: Record<string, ShapeRange> = { image_embeddings: fixed([1, C, h, w]) };
-  if (m.dims.highResFeatures) {
-    image.high_res_feats_0 = fixed([1, 32, 4 * h, 4 * w]);
-    image.high_res_feats_1 = fixed([1, 64, 2 * h, 2 * w]);
-  }
-  return {
+  const text = hasTextPath(m) ? textPathSpec(m) : undefined;
+  const textTokens = text?.promptTokens ?? 0;
+  const profiles: Partial<Record<GraphName, Record<string, ShapeRange>>> = {
     image_encoder: { pixel_values: fixed([1, 3, S, S]) },
-    text_encoder: tokens,
-    text_projection: { text_embeds: batched([m.dims.textEmbedding]) },
-    mask_decoder: { ...image, prompt_embeds: batched([m.dims.promptTokens, m.dims.promptEmbedding]) },
+    ...(text
+      ? {
+          text_encoder: tokens(text.tokenizer),
+          text_projection: { text_embeds: batched([text.textEmbedding]) },
+        }
+      : {}),
+    ...interactive(C, [h, w], m.dims.highResFeatures, textTokens, m.dims.promptEmbedding),
   };
+  // The text path alone: the decoder's prompt tokens are the projection's N, as before.
+  if (!hasInteractivePath(m) && text) profiles.mask_decoder!.prompt_embeds = batched([textTokens, m.dims.promptEmbedding]);
+  return pick(profiles, graphNames(m));
+}
+
+/** The profiles of the graphs the package lists. */
+function pick(profiles: Partial<Record<GraphName, Record<string, ShapeRange>>>, graphs: readonly GraphName[]) {
+  return Object.fromEntries(graphs.map((g) => [g, profiles[g]!])) as Partial<Record<GraphName, Record<string, ShapeRange>>>;
 }
 
 function integerOption(value: number | undefined, name: string, fallback: number, min: number, max: number): number {

@@ -5,16 +5,25 @@ import { isDeviceFeatures, type EmbeddingFeatures, type ImageEmbedding } from '.
 import type { LruCache } from '../lru.js';
 import type { Mask } from '../mask.js';
 import type { ResolvedSegmentOptions, StageTimings } from '../options.js';
+import type { ResolvedPrompt } from '../prompts.js';
 import type { PromptTokenizer, TokenBatch } from '../tokenizer.js';
 
 /** [x0, y0, x1, y1] in original-image pixels. */
 export type Box = [number, number, number, number];
 
-/** One segment() call as a model family sees it. */
+/** A box exemplar of a text prompt (sam3-concept's detector_boxes): "like this" (1) or "not like this" (0). */
+export interface BoxExemplar {
+  box: Box;
+  label: 0 | 1;
+}
+
+/** The text prompts of one segment() call as a model family sees them. */
 export interface PromptCall {
   /** The positive prompts, then the negative ones: one batch. */
   all: string[];
   positiveCount: number;
+  /** Per positive prompt, its box exemplar where it has one (families with box exemplars only). */
+  exemplars?: (BoxExemplar | undefined)[];
   embedding: ImageEmbedding;
   /** The embedding's features, held for the length of the call. */
   features: EmbeddingFeatures;
@@ -44,12 +53,31 @@ export interface PromptOutcome {
   /** The best instance's score (the best candidate's, when none passed). */
   score: number;
   passedThreshold: boolean;
-  /** The tracker families' candidates and which one was selected. */
-  candidates?: { iou: number }[];
+  /** The tracker decoder's candidates (each with its mask when asked for) and which one was selected. */
+  candidates?: { iou: number; mask?: Mask }[];
   candidateIndex?: number;
   /** σ of the presence logit: how sure the model is that the concept is in the image at all. */
   presence?: number;
 }
+
+/** The interactive prompts (points, boxes, possibly with text) of one segment() call. */
+export interface InteractivePromptCall {
+  prompts: ResolvedPrompt[];
+  embedding: ImageEmbedding;
+  features: EmbeddingFeatures;
+  opts: ResolvedSegmentOptions;
+  /** Present where the package has the text path (text + points on the tracker families). */
+  tokenizer?: PromptTokenizer;
+  promptCache: LruCache<string, Float32Array>;
+  /** The union of the negative prompts' masks. */
+  negative?: Mask;
+  /** Post-process every candidate, not only the selected one. */
+  allCandidates: boolean;
+  t: StageTimings;
+}
+
+/** Which of a family's paths answers a prompt. */
+export type PromptRoute = 'text' | 'interactive';
 
 /**
  * What one model family does inside segment(): how it encodes prompts, runs its graphs on the image
@@ -57,6 +85,13 @@ export interface PromptOutcome {
  * prompts into one call, and the shape of the results.
  */
 export interface ModelFamily {
+  /**
+   * The path that answers this prompt on this package, or E_INVALID_PROMPT naming what the package
+   * offers. `field` names the prompt in the error.
+   */
+  routePrompt(p: ResolvedPrompt, field: string): PromptRoute;
+  /** Points and boxes (host backends): present where the family has an interactive path. */
+  segmentInteractive?(backend: HostBackend, call: InteractivePromptCall): Promise<PromptOutcome[]>;
   /** Host backends (ONNX Runtime): tensors in memory, post-processing in the native core. */
   segmentOnHost(backend: HostBackend, call: PromptCall): Promise<PromptOutcome[]>;
   /**
@@ -87,4 +122,13 @@ export async function deviceInputs(call: PromptCall): Promise<{ features: Device
   t.tokenize = performance.now() - mark;
   t.cachedPrompts = 0;
   return { features, tokens };
+}
+
+/** E_INVALID_PROMPT for a kind of prompt the package lacks, saying what it offers. */
+export function unsupportedPrompt(field: string, what: string, offers: readonly string[], hint = ''): Sam3ClipError {
+  return new Sam3ClipError(
+    'E_INVALID_PROMPT',
+    `${field}: this model package has no path for ${what}; it answers ${offers.length ? offers.join(', ') : 'nothing'}${hint ? `. ${hint}` : ''}`,
+    { field },
+  );
 }

@@ -11,11 +11,25 @@ import type { DeviceBackend, FloatTensor, HostBackend, HostTensor, ImageFeatures
 import { mapLimited } from '../map-limited.js';
 import { checkInstanceBudget, instanceMaskCapacity, POSTPROCESS_CONCURRENCY } from '../mask-budget.js';
 import { subtractMask, unionMask, type Mask } from '../mask.js';
-import type { ConceptManifest } from '../model/manifest-types.js';
+import { hasBoxExemplars, hasInteractivePath, promptPaths, type ConceptManifest } from '../model/manifest-types.js';
 import { morphology, postprocessInstanceMasks } from '../ops.js';
+import { isInteractive, type ResolvedPrompt } from '../prompts.js';
 import type { TokenBatch } from '../tokenizer.js';
 import { cachedPromptRows } from './prompt-rows.js';
-import { deviceBackendFor, deviceInputs, type Box, type FamilyInstance, type ModelFamily, type PromptCall, type PromptOutcome } from './family.js';
+import { segmentInteractive } from './interactive.js';
+import {
+  deviceBackendFor,
+  deviceInputs,
+  unsupportedPrompt,
+  type Box,
+  type BoxExemplar,
+  type FamilyInstance,
+  type InteractivePromptCall,
+  type ModelFamily,
+  type PromptCall,
+  type PromptOutcome,
+  type PromptRoute,
+} from './family.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
@@ -52,8 +66,64 @@ interface Detection {
   logits: Float32Array;
 }
 
+/**
+ * A box exemplar as Sam3Processor hands it to Sam3Model: original pixels normalized by the image's
+ * width and height, then [x0, y0, x1, y1] → [cx, cy, w, h].
+ */
+export function exemplarBoxInput([x0, y0, x1, y1]: Box, width: number, height: number): [number, number, number, number] {
+  const [nx0, ny0, nx1, ny1] = [x0 / width, y0 / height, x1 / width, y1 / height];
+  return [(nx0 + nx1) / 2, (ny0 + ny1) / 2, nx1 - nx0, ny1 - ny0];
+}
+
 export class Sam3ConceptFamily implements ModelFamily {
   constructor(private readonly manifest: ConceptManifest) {}
+
+  /**
+   * Text (with a box exemplar where the package has detector_boxes) goes to the detector; points
+   * and boxes alone to the tracker's interactive path. Points beside text are refused: on this
+   * family they refine one found instance (Segmenter.refine).
+   */
+  routePrompt(p: ResolvedPrompt, field: string): PromptRoute {
+    const offers: string[] = [...promptPaths(this.manifest), ...(hasBoxExemplars(this.manifest) ? ['text with a box exemplar'] : [])];
+    if (p.text !== undefined) {
+      if (p.points.length > 0)
+        throw new Sam3ClipError(
+          'E_INVALID_PROMPT',
+          `${field}: on sam3-concept, text finds every instance and points refine one of them: segment the text, then call refine(result.instances[i], { points, labels })`,
+          { field },
+        );
+      if (p.box && !hasBoxExemplars(this.manifest))
+        throw unsupportedPrompt(field, 'box exemplars', offers, 'Export the package again to add detector_boxes (docs/model-package.md)');
+      return 'text';
+    }
+    if (!hasInteractivePath(this.manifest))
+      throw unsupportedPrompt(field, 'points and boxes', offers, 'Export the package again to add the tracker graphs (docs/model-package.md)');
+    if (p.boxLabel === 0 && p.points.length === 0)
+      throw new Sam3ClipError('E_INVALID_PROMPT', `${field}.labels: a negative box is an exemplar beside text ({ text, box, labels: [0] })`, {
+        field: `${field}.labels`,
+      });
+    return 'interactive';
+  }
+
+  /** Points and boxes through the tracker's prompt encoder and mask decoder, on the same image encoding. */
+  async segmentInteractive(backend: HostBackend, call: InteractivePromptCall): Promise<PromptOutcome[]> {
+    const tracker = this.manifest.tracker;
+    if (!tracker) throw new Sam3ClipError('E_INVALID_PROMPT', 'This package has no interactive path', { field: 'prompt' });
+    return segmentInteractive(
+      backend,
+      {
+        imageInputs: ['image_embeddings', 'high_res_feats_0', 'high_res_feats_1'],
+        tokenWidth: tracker.embeddingChannels,
+        candidates: tracker.candidates,
+        maskSize: tracker.maskSize,
+        inputSize: this.manifest.image.size,
+        resize: this.manifest.image.resize,
+      },
+      call.prompts.map((prompt) => ({ prompt })),
+      { embedding: call.embedding, features: call.features as ImageFeatures, opts: call.opts, ...(call.negative ? { negative: call.negative } : {}), t: call.t },
+      call.allCandidates,
+    );
+  }
 
   /** Prompts per detector run (see DETECTOR_MEMORY_BYTES). */
   get detectorBatch(): number {
@@ -101,6 +171,7 @@ export class Sam3ConceptFamily implements ModelFamily {
     tokens: TokenBatch,
     from: number,
     to: number,
+    exemplar?: BoxExemplar,
   ): Promise<Detection[]> {
     const { embedding, opts, t } = call;
     const { queries: Q, textFeatures: T } = this.manifest.dims;
@@ -117,8 +188,13 @@ export class Sam3ConceptFamily implements ModelFamily {
       if (!f) throw new Sam3ClipError('E_MODEL_SHAPE', `image_encoder gave no ${name}`, { field: name });
       feeds[name] = { type: 'float32', ...f };
     }
+    if (exemplar) {
+      // One prompt per run: each exemplar prompt has its own box.
+      feeds.input_boxes = { type: 'float32', dims: [1, 1, 4], data: Float32Array.from(exemplarBoxInput(exemplar.box, embedding.width, embedding.height)) };
+      feeds.input_boxes_labels = { type: 'int64', dims: [1, 1], data: BigInt64Array.of(BigInt(exemplar.label)) };
+    }
     const start = performance.now();
-    const out = await backend.run('detector', feeds, (t.sessions ??= {}));
+    const out = await backend.run(exemplar ? 'detector_boxes' : 'detector', feeds, (t.sessions ??= {}));
     t.decoder = (t.decoder ?? 0) + (performance.now() - start);
     const need = (name: string, size: number): FloatTensor => {
       const v = out[name];
@@ -179,9 +255,14 @@ export class Sam3ConceptFamily implements ModelFamily {
 
     t.decoder = 0;
     const detections: Detection[] = [];
-    for (let from = 0; from < all.length; from += this.detectorBatch) {
-      detections.push(...(await this.detect(backend, call, features, text, tokens, from, Math.min(all.length, from + this.detectorBatch))));
+    // Runs of prompts without an exemplar go through in chunks; a prompt with one runs alone.
+    for (let from = 0; from < all.length; ) {
+      const exemplar = call.exemplars?.[from];
+      let to = from + 1;
+      if (!exemplar) while (to < all.length && to - from < this.detectorBatch && !call.exemplars?.[to]) to++;
+      detections.push(...(await this.detect(backend, call, features, text, tokens, from, to, exemplar)));
       throwIfAborted(opts.signal);
+      from = to;
     }
     // Now the instance count is known: refuse before any full-size mask is made.
     const instanceCount = detections.reduce((n, d) => n + d.scores.length, 0);

@@ -8,11 +8,22 @@ import type { DeviceBackend, FloatTensor, HostBackend, ImageFeatures } from '../
 import { mapLimited } from '../map-limited.js';
 import { POSTPROCESS_CONCURRENCY } from '../mask-budget.js';
 import { subtractMask, unionMask, type Mask } from '../mask.js';
-import type { TrackerManifest } from '../model/manifest-types.js';
+import { hasInteractivePath, hasTextPath, promptPaths, textPathSpec, type TrackerManifest } from '../model/manifest-types.js';
 import { morphology, postprocessMasks } from '../ops.js';
+import { isInteractive, type ResolvedPrompt } from '../prompts.js';
 import { selectCandidate } from '../selection.js';
 import { cachedPromptRows } from './prompt-rows.js';
-import { deviceBackendFor, deviceInputs, type ModelFamily, type PromptCall, type PromptOutcome } from './family.js';
+import { segmentInteractive, type InteractiveSpec } from './interactive.js';
+import {
+  deviceBackendFor,
+  deviceInputs,
+  unsupportedPrompt,
+  type InteractivePromptCall,
+  type ModelFamily,
+  type PromptCall,
+  type PromptOutcome,
+  type PromptRoute,
+} from './family.js';
 
 /** The threshold on predicted IoU when the caller gives none (the seed's slider default). */
 const DEFAULT_THRESHOLD = 0.5;
@@ -38,10 +49,63 @@ function outcome(p: PromptMask): PromptOutcome {
 export class TrackerClipFamily implements ModelFamily {
   constructor(private readonly manifest: TrackerManifest) {}
 
+  routePrompt(p: ResolvedPrompt, field: string): PromptRoute {
+    const offers = promptPaths(this.manifest);
+    if (p.text !== undefined && !hasTextPath(this.manifest)) throw unsupportedPrompt(field, 'text', offers, 'Give points or a box');
+    if (!isInteractive(p)) return 'text';
+    if (!hasInteractivePath(this.manifest))
+      throw unsupportedPrompt(field, 'points and boxes', offers, 'Export the package again to add the prompt encoder (docs/model-package.md)');
+    if (p.boxLabel === 0 && p.points.length === 0)
+      throw new Sam3ClipError('E_INVALID_PROMPT', `${field}.labels: a negative box is a sam3-concept exemplar; the tracker decoder takes a box as the object's bounds`, {
+        field: `${field}.labels`,
+      });
+    return 'interactive';
+  }
+
+  private get interactiveSpec(): InteractiveSpec {
+    const m = this.manifest;
+    return {
+      imageInputs: ['image_embeddings', ...(m.dims.highResFeatures ? ['high_res_feats_0', 'high_res_feats_1'] : [])],
+      tokenWidth: m.dims.promptEmbedding,
+      candidates: m.mask.candidates,
+      maskSize: m.mask.size,
+      inputSize: m.image.size,
+      resize: m.image.resize,
+    };
+  }
+
+  /**
+   * Points and boxes, with the text's prompt tokens before the point tokens where the prompt has text
+   * (the decoder attends to both together).
+   */
+  async segmentInteractive(backend: HostBackend, call: InteractivePromptCall): Promise<PromptOutcome[]> {
+    const { prompts, tokenizer, t } = call;
+    const withText = prompts.map((p, i) => (p.text === undefined ? -1 : i)).filter((i) => i >= 0);
+    const textTokens: (Float32Array | undefined)[] = prompts.map(() => undefined);
+    if (withText.length > 0) {
+      if (!tokenizer) throw new Sam3ClipError('E_INVALID_PROMPT', 'This package has no text path', { field: 'prompt' });
+      const rows = await this.promptEmbeddings(
+        { ...call, all: withText.map((i) => prompts[i]!.text!), positiveCount: withText.length, tokenizer, maskBudgetMiB: 0 },
+        backend,
+      );
+      const size = rows.data.length / withText.length;
+      withText.forEach((i, b) => (textTokens[i] = rows.data.subarray(b * size, (b + 1) * size)));
+    }
+    const requests = prompts.map((prompt, i) => ({ prompt, ...(textTokens[i] ? { textTokens: textTokens[i] } : {}) }));
+    return segmentInteractive(
+      backend,
+      this.interactiveSpec,
+      requests,
+      { embedding: call.embedding, features: call.features as ImageFeatures, opts: call.opts, ...(call.negative ? { negative: call.negative } : {}), t },
+      call.allCandidates,
+    );
+  }
+
   /** prompt_embeds for each prompt, encoding the ones not in the prompt cache as one batch. */
   private async promptEmbeddings(call: PromptCall, backend: HostBackend): Promise<FloatTensor> {
     const { all: prompts, tokenizer, t } = call;
-    const { promptTokens: N, promptEmbedding: P } = this.manifest.dims;
+    const { promptTokens: N, tokenizer: spec } = textPathSpec(this.manifest);
+    const P = this.manifest.dims.promptEmbedding;
     t.tokenize = 0;
     t.promptEncoder = 0;
     const data = await cachedPromptRows(call, N * P, async (missing) => {
@@ -55,7 +119,7 @@ export class TrackerClipFamily implements ModelFamily {
         'text_encoder',
         {
           input_ids: { type: 'int64', dims, data: tokens.ids },
-          ...(this.manifest.tokenizer.attentionMask ? { attention_mask: { type: 'int64', dims, data: tokens.attentionMask } } : {}),
+          ...(spec.attentionMask ? { attention_mask: { type: 'int64', dims, data: tokens.attentionMask } } : {}),
         },
         sessions,
       );
@@ -84,7 +148,7 @@ export class TrackerClipFamily implements ModelFamily {
     throwIfAborted(opts.signal);
     let mark = performance.now();
     const feeds: Parameters<HostBackend['run']>[1] = { prompt_embeds: { type: 'float32', ...promptEmbeds } };
-    for (const [name, tensor] of Object.entries(features)) feeds[name] = { type: 'float32', ...tensor };
+    for (const name of this.interactiveSpec.imageInputs) feeds[name] = { type: 'float32', ...features[name]! };
     const out = await backend.run('mask_decoder', feeds, (t.sessions ??= {}));
     const decoded = { masks: out.masks!, iouScores: out.iou_scores! };
     t.decoder = performance.now() - mark;

@@ -1,9 +1,12 @@
 /**
  * The model package contract (docs/model-package.md). One folder, read by every backend:
  * manifest.json, the ONNX graphs of its family and a Hugging Face tokenizer.json.
- *   - the tracker families (sam3, sam2, sam, fixture): a text tower, the projection MLP and a SAM mask
- *     decoder — four graphs;
- *   - sam3-concept (SAM3's own text path): image encoder, text encoder, detector — three graphs.
+ *   - the tracker families (sam3, sam2, sam, fixture): the image encoder and a SAM mask decoder, with
+ *     a text path (text tower, projection MLP, tokenizer), an interactive path (the prompt encoder of
+ *     points and boxes) or both;
+ *   - sam3-concept (SAM3's own text path): image encoder, text encoder, detector; optionally box
+ *     exemplars (detector_boxes) and the tracker's interactive path on the same image encoding.
+ * Which paths a package has is read from the files its manifest lists (promptPaths).
  */
 export const MANIFEST_FORMAT = 'sam3clip-model-package';
 export const MANIFEST_FORMAT_VERSION = 1;
@@ -13,8 +16,8 @@ export type TrackerFamily = 'sam3' | 'sam2' | 'sam' | 'fixture';
 export type ModelFamily = TrackerFamily | 'sam3-concept';
 export const MODEL_FAMILIES: readonly ModelFamily[] = ['sam3', 'sam2', 'sam', 'fixture', 'sam3-concept'];
 export type Precision = 'fp32' | 'fp16';
-export type TrackerGraphName = 'image_encoder' | 'text_encoder' | 'text_projection' | 'mask_decoder';
-export type ConceptGraphName = 'image_encoder' | 'text_encoder' | 'detector';
+export type TrackerGraphName = 'image_encoder' | 'text_encoder' | 'text_projection' | 'prompt_encoder' | 'mask_decoder';
+export type ConceptGraphName = 'image_encoder' | 'text_encoder' | 'detector' | 'detector_boxes' | 'prompt_encoder' | 'mask_decoder';
 export type GraphName = TrackerGraphName | ConceptGraphName;
 export type PackageFileName = GraphName | 'tokenizer';
 
@@ -40,19 +43,22 @@ interface ManifestBase {
     mean: [number, number, number];
     std: [number, number, number];
   };
-  tokenizer: {
-    /** L: input_ids is [B,L]. */
-    contextLength: number;
-    padId: number;
-    lowercase: boolean;
-    /** Whether text_encoder takes an attention_mask input. */
-    attentionMask: boolean;
-  };
+}
+
+export interface TokenizerSpec {
+  /** L: input_ids is [B,L]. */
+  contextLength: number;
+  padId: number;
+  lowercase: boolean;
+  /** Whether text_encoder takes an attention_mask input. */
+  attentionMask: boolean;
 }
 
 /** The design card's path: text tower → projection MLP → a SAM mask decoder (3 candidates + IoU). */
 export interface TrackerManifest extends ManifestBase {
   family: TrackerFamily;
+  /** Absent on a package without the text path. */
+  tokenizer?: TokenizerSpec;
   dims: {
     /** C of image_embeddings [1,C,h,w] (256 for every SAM). */
     embeddingChannels: number;
@@ -60,12 +66,12 @@ export interface TrackerManifest extends ManifestBase {
     embeddingSize: [number, number];
     /** Whether image_encoder outputs high_res_feats_0 [1,32,4h,4w] and high_res_feats_1 [1,64,2h,2w]. */
     highResFeatures: boolean;
-    /** D of text_embeds [B,D]. */
-    textEmbedding: number;
+    /** D of text_embeds [B,D] (text path only). */
+    textEmbedding?: number;
     /** Width of prompt_embeds [B,N,P] (256). */
     promptEmbedding: number;
-    /** N: prompt tokens per prompt in prompt_embeds. */
-    promptTokens: number;
+    /** N: prompt tokens per text prompt in prompt_embeds (text path only). */
+    promptTokens?: number;
   };
   mask: {
     /** m: masks is [B,K,m,m]. */
@@ -73,12 +79,14 @@ export interface TrackerManifest extends ManifestBase {
     /** K: candidate masks per prompt (3). */
     candidates: number;
   };
-  files: Record<TrackerGraphName | 'tokenizer', PackageFile>;
+  /** image_encoder and mask_decoder always; text_encoder, text_projection and tokenizer together; prompt_encoder. */
+  files: Partial<Record<TrackerGraphName | 'tokenizer', PackageFile>>;
 }
 
 /** SAM3's concept segmentation (transformers Sam3Model): every instance of the prompt, scored. */
 export interface ConceptManifest extends ManifestBase {
   family: 'sam3-concept';
+  tokenizer: TokenizerSpec;
   dims: {
     /** C of the FPN levels fpn_feats_0/1/2 [1,C,4h,4w] / [1,C,2h,2w] / [1,C,h,w] (256). */
     embeddingChannels: number;
@@ -95,7 +103,18 @@ export interface ConceptManifest extends ManifestBase {
   };
   /** Defaults of the post-processing: instance score and mask probability. */
   thresholds: { score: number; mask: number };
-  files: Record<ConceptGraphName | 'tokenizer', PackageFile>;
+  /** The tracker's interactive path on the same image encoding, when the package has it. */
+  tracker?: {
+    /** C of image_embeddings [1,C,h,w] (256). */
+    embeddingChannels: number;
+    embeddingSize: [number, number];
+    /** m: masks is [B,K,m,m]. */
+    maskSize: number;
+    /** K (3). */
+    candidates: number;
+  };
+  /** image_encoder, text_encoder, detector, tokenizer always; detector_boxes; prompt_encoder + mask_decoder with `tracker`. */
+  files: Partial<Record<ConceptGraphName | 'tokenizer', PackageFile>>;
 }
 
 export type ModelManifest = TrackerManifest | ConceptManifest;
@@ -113,6 +132,7 @@ export const GRAPH_IO = {
   },
   text_encoder: { inputs: ['input_ids'], optionalInputs: ['attention_mask'], outputs: ['text_embeds'] },
   text_projection: { inputs: ['text_embeds'], outputs: ['prompt_embeds'] },
+  prompt_encoder: { inputs: ['input_points', 'input_labels'], outputs: ['sparse_embeddings'] },
   mask_decoder: {
     inputs: ['image_embeddings', 'prompt_embeds'],
     highResInputs: ['high_res_feats_0', 'high_res_feats_1'],
@@ -120,13 +140,44 @@ export const GRAPH_IO = {
   },
 } as const;
 
-/** The tracker families' graphs, in load order. */
-export const GRAPH_NAMES: readonly TrackerGraphName[] = ['image_encoder', 'text_encoder', 'text_projection', 'mask_decoder'];
-export const CONCEPT_GRAPH_NAMES: readonly ConceptGraphName[] = ['image_encoder', 'text_encoder', 'detector'];
+/** The tracker families' graphs, in load order (a package holds those of its paths). */
+export const GRAPH_NAMES: readonly TrackerGraphName[] = ['image_encoder', 'text_encoder', 'text_projection', 'prompt_encoder', 'mask_decoder'];
+export const CONCEPT_GRAPH_NAMES: readonly ConceptGraphName[] = ['image_encoder', 'text_encoder', 'detector', 'detector_boxes', 'prompt_encoder', 'mask_decoder'];
 /** Every graph a package of any family may hold. */
-export const ALL_GRAPH_NAMES: readonly GraphName[] = [...GRAPH_NAMES, 'detector'];
+export const ALL_GRAPH_NAMES: readonly GraphName[] = [...GRAPH_NAMES, 'detector', 'detector_boxes'];
 
-/** The graphs of this manifest's family, in load order. */
+/** The kinds of prompt a package answers: text, points (clicks) and a box. */
+export type PromptPath = 'text' | 'points' | 'box';
+
+/** The graphs this manifest lists, in load order. */
 export function graphNames(m: ModelManifest): readonly GraphName[] {
-  return isConceptManifest(m) ? CONCEPT_GRAPH_NAMES : GRAPH_NAMES;
+  const listed = m.files as Partial<Record<GraphName, PackageFile>>;
+  return (isConceptManifest(m) ? CONCEPT_GRAPH_NAMES : GRAPH_NAMES).filter((g) => listed[g] !== undefined);
+}
+
+/** Whether the package has the text path (a text tower and tokenizer; on sam3-concept always). */
+export function hasTextPath(m: ModelManifest): boolean {
+  return m.files.text_encoder !== undefined && m.files.tokenizer !== undefined;
+}
+
+/** Whether the package has the interactive path: the prompt encoder of points and boxes, and a SAM mask decoder. */
+export function hasInteractivePath(m: ModelManifest): boolean {
+  return m.files.prompt_encoder !== undefined && m.files.mask_decoder !== undefined;
+}
+
+/** Whether text prompts may carry a box exemplar (sam3-concept with detector_boxes). */
+export function hasBoxExemplars(m: ModelManifest): boolean {
+  return isConceptManifest(m) && m.files.detector_boxes !== undefined;
+}
+
+/** What a package answers, read from its files. */
+export function promptPaths(m: ModelManifest): PromptPath[] {
+  return [...(hasTextPath(m) ? (['text'] as const) : []), ...(hasInteractivePath(m) ? (['points', 'box'] as const) : [])];
+}
+
+/** The text path's settings, for code that runs only on it (the TensorRT pipelines, the text families' prompt path). */
+export function textPathSpec(m: ModelManifest): { tokenizer: TokenizerSpec; textEmbedding: number; promptTokens: number } {
+  const dims = m.dims as { textEmbedding?: number; promptTokens?: number };
+  if (!m.tokenizer || !hasTextPath(m)) throw new Error(`${m.name} has no text path`);
+  return { tokenizer: m.tokenizer, textEmbedding: dims.textEmbedding ?? 0, promptTokens: dims.promptTokens ?? 0 };
 }

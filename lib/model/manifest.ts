@@ -28,10 +28,23 @@ export interface ModelPackage {
   verification: { hashed: number; remembered: number };
 }
 
-/** The files a manifest lists: its family's graphs and the tokenizer. */
+/** The files a manifest lists: the graphs of its paths and, with the text path, the tokenizer. */
 export function fileKeys(m: ModelManifest): readonly PackageFileName[] {
-  return [...graphNames(m), 'tokenizer'];
+  return [...graphNames(m), ...(m.files.tokenizer ? (['tokenizer'] as const) : [])];
 }
+
+/**
+ * Which files each family's manifest must list, and which it may: a path's files come together or
+ * not at all (a text tower without its projection is a broken package, not a smaller one).
+ */
+const REQUIRED_FILES: Record<'tracker' | 'concept', readonly PackageFileName[]> = {
+  tracker: ['image_encoder', 'mask_decoder'],
+  concept: ['image_encoder', 'text_encoder', 'detector', 'tokenizer'],
+};
+const FILE_GROUPS: Record<'tracker' | 'concept', readonly (readonly PackageFileName[])[]> = {
+  tracker: [['text_encoder', 'text_projection', 'tokenizer'], ['prompt_encoder']],
+  concept: [['detector_boxes'], ['prompt_encoder', 'mask_decoder']],
+};
 
 function manifestError(dir: string, field: string, message: string): Sam3ClipError {
   return new Sam3ClipError('E_MODEL_MANIFEST', `${path.join(dir, MANIFEST_FILE)}: ${field}: ${message}`, {
@@ -75,11 +88,36 @@ export function validateManifest(value: unknown, dir: string): ModelManifest {
   if (typeof m.name !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,127}$/.test(m.name))
     fail('name', 'must match [a-z0-9][a-z0-9._-]*');
   const image = obj(m.image, 'image');
-  const tokenizer = obj(m.tokenizer, 'tokenizer');
   const dims = obj(m.dims, 'dims');
   const mask = obj(m.mask, 'mask');
   const files = obj(m.files, 'files');
   const family = oneOf(m.family, 'family', MODEL_FAMILIES);
+  const kind = family === 'sam3-concept' ? 'concept' : 'tracker';
+  // The files first: which paths the package has decides which other fields it needs.
+  const keys: PackageFileName[] = [...REQUIRED_FILES[kind]];
+  for (const key of REQUIRED_FILES[kind]) if (files[key] === undefined) fail(`files.${key}`, 'is missing');
+  for (const group of FILE_GROUPS[kind]) {
+    const present = group.filter((key) => files[key] !== undefined);
+    if (present.length > 0 && present.length < group.length)
+      fail(`files.${group.find((key) => files[key] === undefined)}`, `is missing: ${group.join(', ')} come together`);
+    if (present.length === group.length) keys.push(...group.filter((key) => !keys.includes(key)));
+  }
+  const known = new Set<string>([...REQUIRED_FILES[kind], ...FILE_GROUPS[kind].flat()]);
+  const unknown = Object.keys(files).find((key) => !known.has(key));
+  if (unknown) fail(`files.${unknown}`, `is not a file of the ${family} family (known: ${[...known].join(', ')})`);
+  const textPath = keys.includes('tokenizer');
+  if (kind === 'tracker' && !textPath && !keys.includes('prompt_encoder'))
+    fail('files', 'lists neither the text path (text_encoder, text_projection, tokenizer) nor the interactive one (prompt_encoder)');
+
+  const tokenizerSpec = () => {
+    const tokenizer = obj(m.tokenizer, 'tokenizer');
+    return {
+      contextLength: int(tokenizer.contextLength, 'tokenizer.contextLength', 2, 4096),
+      padId: int(tokenizer.padId, 'tokenizer.padId', 0, 1 << 24),
+      lowercase: bool(tokenizer.lowercase, 'tokenizer.lowercase'),
+      attentionMask: bool(tokenizer.attentionMask, 'tokenizer.attentionMask'),
+    };
+  };
   const base = {
     format: MANIFEST_FORMAT as typeof MANIFEST_FORMAT,
     formatVersion: MANIFEST_FORMAT_VERSION as typeof MANIFEST_FORMAT_VERSION,
@@ -91,20 +129,17 @@ export function validateManifest(value: unknown, dir: string): ModelManifest {
       mean: triple(image.mean, 'image.mean', false),
       std: triple(image.std, 'image.std', true),
     },
-    tokenizer: {
-      contextLength: int(tokenizer.contextLength, 'tokenizer.contextLength', 2, 4096),
-      padId: int(tokenizer.padId, 'tokenizer.padId', 0, 1 << 24),
-      lowercase: bool(tokenizer.lowercase, 'tokenizer.lowercase'),
-      attentionMask: bool(tokenizer.attentionMask, 'tokenizer.attentionMask'),
-    },
   };
   let manifest: ModelManifest;
   if (family === 'sam3-concept') {
     const thresholds = obj(m.thresholds, 'thresholds');
-    if (!base.tokenizer.attentionMask) fail('tokenizer.attentionMask', 'must be true: the detector reads the prompt mask');
+    const tokenizer = tokenizerSpec();
+    if (!tokenizer.attentionMask) fail('tokenizer.attentionMask', 'must be true: the detector reads the prompt mask');
+    const tracker = keys.includes('prompt_encoder') ? obj(m.tracker, 'tracker') : undefined;
     manifest = {
       ...base,
       family,
+      tokenizer,
       dims: {
         embeddingChannels: int(dims.embeddingChannels, 'dims.embeddingChannels'),
         embeddingSize: hw(dims.embeddingSize, 'dims.embeddingSize'),
@@ -113,29 +148,44 @@ export function validateManifest(value: unknown, dir: string): ModelManifest {
       },
       mask: { size: int(mask.size, 'mask.size', 1, 8192) },
       thresholds: { score: unit(thresholds.score, 'thresholds.score'), mask: unit(thresholds.mask, 'thresholds.mask') },
-      files: {} as ConceptManifest['files'],
+      ...(tracker
+        ? {
+            tracker: {
+              embeddingChannels: int(tracker.embeddingChannels, 'tracker.embeddingChannels'),
+              embeddingSize: hw(tracker.embeddingSize, 'tracker.embeddingSize'),
+              maskSize: int(tracker.maskSize, 'tracker.maskSize', 1, 8192),
+              candidates: int(tracker.candidates, 'tracker.candidates', 1, 16),
+            },
+          }
+        : {}),
+      files: {},
     } satisfies ConceptManifest;
   } else {
     manifest = {
       ...base,
       family,
+      ...(textPath ? { tokenizer: tokenizerSpec() } : {}),
       dims: {
         embeddingChannels: int(dims.embeddingChannels, 'dims.embeddingChannels'),
         embeddingSize: hw(dims.embeddingSize, 'dims.embeddingSize'),
         highResFeatures: bool(dims.highResFeatures, 'dims.highResFeatures'),
-        textEmbedding: int(dims.textEmbedding, 'dims.textEmbedding'),
+        ...(textPath
+          ? {
+              textEmbedding: int(dims.textEmbedding, 'dims.textEmbedding'),
+              promptTokens: int(dims.promptTokens, 'dims.promptTokens', 1, 64),
+            }
+          : {}),
         promptEmbedding: int(dims.promptEmbedding, 'dims.promptEmbedding'),
-        promptTokens: int(dims.promptTokens, 'dims.promptTokens', 1, 64),
       },
       mask: {
         size: int(mask.size, 'mask.size', 1, 8192),
         candidates: int(mask.candidates, 'mask.candidates', 1, 16),
       },
-      files: {} as TrackerManifest['files'],
+      files: {},
     } satisfies TrackerManifest;
   }
   const listed = manifest.files as Record<PackageFileName, PackageFile>;
-  for (const key of fileKeys(manifest)) {
+  for (const key of keys) {
     const entry = obj(files[key], `files.${key}`);
     const rel = entry.path;
     if (typeof rel !== 'string' || rel === '' || path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..'))

@@ -5,7 +5,7 @@
  * pixels if it is asked for again. Also the per-graph counters and the mapping of addon errors.
  */
 import { Sam3ClipError, type ErrorCode } from '../../errors.js';
-import { ALL_GRAPH_NAMES, type GraphName } from '../../model/manifest-types.js';
+import { ALL_GRAPH_NAMES, textPathSpec, type GraphName } from '../../model/manifest-types.js';
 import type { GpuImageStageTimes, TensorRtPipelineBase, TensorRtPipelineConfigBase } from '../../native.js';
 import type { DeviceFeatures, GraphStats, SessionTimes } from '../backend.js';
 import { rebuildCommand, type EngineMetadata } from '../../engines/engine-metadata.js';
@@ -82,7 +82,7 @@ export abstract class DeviceSlotBackend<P extends TensorRtPipelineBase<GpuImageS
       embedChannels: m.dims.embeddingChannels,
       embedH: m.dims.embeddingSize[0],
       embedW: m.dims.embeddingSize[1],
-      contextLength: m.tokenizer.contextLength,
+      contextLength: textPathSpec(m).tokenizer.contextLength,
       maskSize: m.mask.size,
     };
   }

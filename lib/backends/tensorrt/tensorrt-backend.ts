@@ -5,7 +5,7 @@
  * its kept resized pixels if it is asked for again.
  */
 import { Sam3ClipError } from '../../errors.js';
-import { GRAPH_NAMES, isConceptManifest, type GraphName, type TrackerManifest } from '../../model/manifest-types.js';
+import { graphNames, isConceptManifest, textPathSpec, type GraphName, type TrackerManifest } from '../../model/manifest-types.js';
 import type { TensorRtPipeline, TensorRtPipelineConfig } from '../../native.js';
 import { native } from '../../native.js';
 import type { TokenBatch } from '../../tokenizer.js';
@@ -26,14 +26,16 @@ export class TensorRtBackend extends DeviceSlotBackend<TensorRtPipeline> impleme
     if (isConceptManifest(m))
       throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', `This TensorRT pipeline runs the tracker families; ${m.name} is sam3-concept`);
     const trackerManifest: TrackerManifest = m;
+    // selectBackend keeps packages without the text path on the CPU.
+    const text = textPathSpec(m);
     const config: TensorRtPipelineConfig = {
       ...this.baseConfig(),
       textProjection: this.engineFile('text_projection'),
       maskDecoder: this.engineFile('mask_decoder'),
       highResFeatures: trackerManifest.dims.highResFeatures,
-      attentionMask: m.tokenizer.attentionMask,
-      textDim: trackerManifest.dims.textEmbedding,
-      promptTokens: trackerManifest.dims.promptTokens,
+      attentionMask: text.tokenizer.attentionMask,
+      textDim: text.textEmbedding,
+      promptTokens: text.promptTokens,
       promptDim: trackerManifest.dims.promptEmbedding,
       candidates: trackerManifest.mask.candidates,
     };
@@ -42,7 +44,7 @@ export class TensorRtBackend extends DeviceSlotBackend<TensorRtPipeline> impleme
     } catch (error) {
       throw asSam3ClipError(error);
     }
-    for (const g of GRAPH_NAMES) onProgress(g);
+    for (const g of graphNames(this.pkg.manifest)) onProgress(g);
   }
 
   async segmentOnDevice(
@@ -62,7 +64,7 @@ export class TensorRtBackend extends DeviceSlotBackend<TensorRtPipeline> impleme
       out = await pipeline.segment(
         slot,
         tokens.ids,
-        this.pkg.manifest.tokenizer.attentionMask ? tokens.attentionMask : null,
+        textPathSpec(this.pkg.manifest).tokenizer.attentionMask ? tokens.attentionMask : null,
         tokens.batch,
         request.threshold,
         request.smoothness,

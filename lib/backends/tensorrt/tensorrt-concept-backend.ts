@@ -5,7 +5,7 @@
  * resized pixels when asked for again), as in TensorRtBackend.
  */
 import { Sam3ClipError } from '../../errors.js';
-import { CONCEPT_GRAPH_NAMES, isConceptManifest, type GraphName } from '../../model/manifest-types.js';
+import { graphNames, isConceptManifest, type GraphName } from '../../model/manifest-types.js';
 import type { TensorRtConceptPipeline } from '../../native.js';
 import { native } from '../../native.js';
 import type { TokenBatch } from '../../tokenizer.js';
@@ -32,7 +32,7 @@ export class TensorRtConceptBackend extends DeviceSlotBackend<TensorRtConceptPip
     } catch (error) {
       throw asSam3ClipError(error);
     }
-    for (const g of CONCEPT_GRAPH_NAMES) onProgress(g);
+    for (const g of graphNames(this.pkg.manifest)) onProgress(g);
   }
 
   async detectOnDevice(features: DeviceFeatures, tokens: TokenBatch, request: DeviceDetectRequest, times?: SessionTimes): Promise<DeviceDetection> {
