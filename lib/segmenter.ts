@@ -357,10 +357,6 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     const start = performance.now();
     const textIndices = routes.flatMap((r, i) => (r === 'text' ? [i] : []));
     const interactiveIndices = routes.flatMap((r, i) => (r === 'interactive' ? [i] : []));
-    if (interactiveIndices.length > 0 && backend.kind === 'device')
-      throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', `Points and boxes run on the CPU backends; the ${backend.name} backend runs text prompts only`, {
-        field: fields[interactiveIndices[0]!]!,
-      });
     // Every candidate's mask is a mask the call holds.
     const K = pkg.manifest.family === 'sam3-concept' ? (pkg.manifest.tracker?.candidates ?? 1) : pkg.manifest.mask.candidates;
     const maskCount = textIndices.length + interactiveIndices.length * (opts.allCandidates ? K + 1 : 1);
@@ -442,7 +438,7 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
         allCandidates: opts.allCandidates,
         t,
       };
-      if (backend.kind === 'device' || !family.segmentInteractive) throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', 'Points and boxes run on the CPU backends');
+      if (!family.segmentInteractive) throw new Sam3ClipError('E_INVALID_PROMPT', `The ${pkg.manifest.family} family has no interactive path`, { field: 'prompt' });
       const answered = await family.segmentInteractive(backend, call);
       interactiveIndices.forEach((i, k) => (outcomes[i] = answered[k]!));
     }

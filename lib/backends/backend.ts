@@ -81,11 +81,26 @@ export interface DeviceSegmentation {
   passed: Uint8Array;
 }
 
+/** The interactive path's graphs (points and boxes). */
+export type InteractiveGraphName = 'prompt_encoder' | 'mask_decoder';
+
 /** What every device backend does: image features normalized, encoded and kept on the device. */
 interface DeviceBackendBase extends BackendBase {
   readonly kind: 'device';
   /** rgb: the resized image (HWC, width × height × 3), normalized on the device. */
   encodeImageRgb(rgb: Uint8Array, width: number, height: number, times?: SessionTimes): Promise<DeviceFeatures>;
+  /**
+   * One run of an interactive graph with the image's device features bound to its image inputs
+   * (the mask decoder's image_embeddings and high-res levels); `feeds` (points and labels, or the
+   * prompt tokens) come from the host and the outputs go back to it. Absent where the engines lack
+   * the interactive graphs.
+   */
+  runOnFeatures?(
+    features: DeviceFeatures,
+    graph: InteractiveGraphName,
+    feeds: Record<string, HostTensor>,
+    times?: SessionTimes,
+  ): Promise<Record<string, FloatTensor>>;
 }
 
 /**

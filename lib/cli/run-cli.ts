@@ -8,7 +8,8 @@ import { serveCommand } from './serve-command.js';
 import { buildEnginesCommand } from './build-engines-command.js';
 
 export const USAGE = `Usage:
-  sam3clip segment <image> <prompt...> [--models dir] [--threshold 0.5] [--smoothness 3]
+  sam3clip segment <image> [prompt...] [--point x,y[,label]]... [--box x0,y0,x1,y1]
+                   [--all-candidates] [--models dir] [--threshold 0.5] [--smoothness 3]
                    [--negative text]... [--out mask.png] [--overlay out.jpg] [--json]
                    [--instances dir] [--max-instances 100]
                    [--backend auto|cpu|openvino|tensorrt] [--precision auto|bf16|fp32]
@@ -24,6 +25,9 @@ The model package folder defaults to $SAM3CLIP_MODELS.
 Several prompts give one mask each; --out mask.png then writes mask-1.png, mask-2.png, ...
 --out writes each prompt's mask (on sam3-concept the union of its instances); --instances dir writes
 one PNG per instance, named <prompt number>-<prompt>-<instance number>.png (best first).
+--point (label 1 on the object, the default; 0 off it) and --box, in image pixels, make one prompt for
+the interactive path (packages with the prompt encoder); beside one text prompt they join it. With
+--json each result lists candidates [{ iou }]; --all-candidates adds each candidate's mask as rle.
 --backend cpu is ONNX Runtime; openvino is OpenVINO on x86 CPUs, whose --precision is BF16 where the
 CPU has it (auto) or FP32. Masks are PNG; the overlay is PNG, JPEG or WebP, chosen by its file extension.
 Exit status: 0 on success, 1 on an error (printed as "error E_CODE: message"; with --json also as
@@ -72,6 +76,9 @@ function parse(argv: string[]) {
       precision: { type: 'string' },
       'version-compatible': { type: 'boolean' },
       'mask-budget-mib': { type: 'string' },
+      point: { type: 'string', multiple: true },
+      box: { type: 'string' },
+      'all-candidates': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -5,6 +5,7 @@ import { maskToPng, renderOverlay, type OverlayFormat } from '../render.js';
 import { resultToJson } from '../result-json.js';
 import type { BackendChoice, InferencePrecision } from '../options.js';
 import { checkOutputFolder, outputFolder, writeOutput } from './output-file.js';
+import { clickPrompts } from './click-flags.js';
 import { numberFlag, UsageError, type CliIo, type ParsedArgs } from './run-cli.js';
 
 /** mask.png for one prompt; mask-1.png, mask-2.png … for several. */
@@ -44,8 +45,10 @@ function checkMaskFileName(file: string): void {
 }
 
 export async function segmentCommand(positionals: string[], flags: ParsedArgs['values'], io: CliIo): Promise<void> {
-  const [image, ...prompts] = positionals;
-  if (!image || prompts.length === 0) throw new UsageError('segment needs an image and at least one prompt');
+  const [image, ...texts] = positionals;
+  if (!image || (texts.length === 0 && !flags.point && !flags.box))
+    throw new UsageError('segment needs an image and at least one prompt (text, --point or --box)');
+  const prompts = clickPrompts(texts, flags.point, flags.box);
   const threads = numberFlag(flags.threads, 'threads');
   const threshold = numberFlag(flags.threshold, 'threshold');
   const smoothness = numberFlag(flags.smoothness, 'smoothness');
@@ -76,6 +79,7 @@ export async function segmentCommand(positionals: string[], flags: ParsedArgs['v
       ...(smoothness !== undefined ? { smoothness } : {}),
       ...(maxInstances !== undefined ? { maxInstances } : {}),
       ...(flags.negative ? { negative: flags.negative } : {}),
+      ...(flags['all-candidates'] ? { allCandidates: true } : {}),
     });
     const written: string[] = [];
     if (flags.out) {

@@ -1,4 +1,4 @@
-import type { DeviceBackend, HostBackend } from '../backends/backend.js';
+import type { Backend, DeviceBackend, HostBackend } from '../backends/backend.js';
 import { Sam3ClipError } from '../errors.js';
 import type { DeviceFeatures } from '../backends/backend.js';
 import { isDeviceFeatures, type EmbeddingFeatures, type ImageEmbedding } from '../image-embedding.js';
@@ -91,7 +91,7 @@ export interface ModelFamily {
    */
   routePrompt(p: ResolvedPrompt, field: string): PromptRoute;
   /** Points and boxes (host backends): present where the family has an interactive path. */
-  segmentInteractive?(backend: HostBackend, call: InteractivePromptCall): Promise<PromptOutcome[]>;
+  segmentInteractive?(backend: Backend, call: InteractivePromptCall): Promise<PromptOutcome[]>;
   /** Host backends (ONNX Runtime): tensors in memory, post-processing in the native core. */
   segmentOnHost(backend: HostBackend, call: PromptCall): Promise<PromptOutcome[]>;
   /**

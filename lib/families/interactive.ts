@@ -5,7 +5,8 @@
  * transformers' Sam3TrackerProcessor.post_process_masks → the k×k close.
  */
 import { Sam3ClipError, throwIfAborted } from '../errors.js';
-import type { FloatTensor, HostBackend, HostTensor, ImageFeatures } from '../backends/backend.js';
+import type { Backend, FloatTensor, HostTensor, ImageFeatures, SessionTimes } from '../backends/backend.js';
+import { isDeviceFeatures, type EmbeddingFeatures } from '../image-embedding.js';
 import type { ImageEmbedding } from '../image-embedding.js';
 import { mapLimited } from '../map-limited.js';
 import { POSTPROCESS_CONCURRENCY } from '../mask-budget.js';
@@ -42,7 +43,7 @@ export interface InteractiveRequest {
 
 export interface InteractiveCall {
   embedding: ImageEmbedding;
-  features: ImageFeatures;
+  features: EmbeddingFeatures;
   opts: ResolvedSegmentOptions;
   /** The union of the negative prompts' masks, removed from each result's mask. */
   negative?: Mask;
@@ -93,8 +94,33 @@ function need(out: Record<string, FloatTensor>, graph: string, name: string, siz
   return v.data;
 }
 
+/** One run of an interactive graph, the image's features bound to the mask decoder's image inputs. */
+type GraphRunner = (graph: 'prompt_encoder' | 'mask_decoder', feeds: Record<string, HostTensor>, times: SessionTimes) => Promise<Record<string, FloatTensor>>;
+
+/**
+ * Host backends get the features as tensors beside the feeds; device backends bind their own
+ * device copy (TensorRT: only the prompt tokens, the logits and the IoUs cross to the host).
+ */
+function graphRunner(backend: Backend, features: EmbeddingFeatures, imageInputs: readonly string[]): GraphRunner {
+  if (backend.kind === 'device') {
+    if (!isDeviceFeatures(features)) throw new Sam3ClipError('E_INVALID_OPTION', 'This ImageEmbedding was made by another backend', { field: 'image' });
+    const runOnFeatures = backend.runOnFeatures?.bind(backend);
+    if (!runOnFeatures) throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', `The ${backend.name} backend has no engines for points and boxes: build them again (npm run build-engines)`);
+    return (graph, feeds, times) => runOnFeatures(features, graph, feeds, times);
+  }
+  if (isDeviceFeatures(features)) throw new Sam3ClipError('E_INVALID_OPTION', 'This ImageEmbedding was made by another backend', { field: 'image' });
+  const host = features as ImageFeatures;
+  const imageFeeds: Record<string, HostTensor> = {};
+  for (const name of imageInputs) {
+    const f = host[name];
+    if (!f) throw new Sam3ClipError('E_MODEL_SHAPE', `image_encoder gave no ${name}, which the mask decoder needs`, { field: name });
+    imageFeeds[name] = { type: 'float32', ...f };
+  }
+  return (graph, feeds, times) => backend.run(graph, graph === 'mask_decoder' ? { ...imageFeeds, ...feeds } : feeds, times);
+}
+
 /** Each request's full prompt tokens: its text tokens (if any), then the prompt encoder's. */
-async function encodePrompts(backend: HostBackend, requests: InteractiveRequest[], call: InteractiveCall, P: number): Promise<Float32Array[]> {
+async function encodePrompts(run: GraphRunner, requests: InteractiveRequest[], call: InteractiveCall, P: number): Promise<Float32Array[]> {
   const tokens = requests.map((r) => promptTokens(r.prompt, call.embedding));
   const sparse: Float32Array[] = new Array(requests.length);
   const sessions = (call.t.sessions ??= {});
@@ -107,7 +133,7 @@ async function encodePrompts(backend: HostBackend, requests: InteractiveRequest[
       points.set(tokens[r]!.points, b * n * 2);
       labels.set(tokens[r]!.labels.map(BigInt), b * n);
     });
-    const out = await backend.run(
+    const out = await run(
       'prompt_encoder',
       { input_points: { type: 'float32', dims: [B, n, 2], data: points }, input_labels: { type: 'int64', dims: [B, n], data: labels } },
       sessions,
@@ -130,7 +156,7 @@ async function encodePrompts(backend: HostBackend, requests: InteractiveRequest[
 
 /** Runs the interactive path for `requests`; one outcome per request, in order. */
 export async function segmentInteractive(
-  backend: HostBackend,
+  backend: Backend,
   spec: InteractiveSpec,
   requests: InteractiveRequest[],
   call: InteractiveCall,
@@ -138,26 +164,21 @@ export async function segmentInteractive(
 ): Promise<PromptOutcome[]> {
   const { embedding, features, opts, t } = call;
   const { tokenWidth: P, candidates: K, maskSize: m } = spec;
+  const run = graphRunner(backend, features, spec.imageInputs);
   let mark = performance.now();
-  const prompts = await encodePrompts(backend, requests, call, P);
+  const prompts = await encodePrompts(run, requests, call, P);
   t.promptEncoder = (t.promptEncoder ?? 0) + (performance.now() - mark);
   throwIfAborted(opts.signal);
 
   mark = performance.now();
   const logits: Float32Array[] = new Array(requests.length);
   const ious: number[][] = new Array(requests.length);
-  const imageFeeds: Record<string, HostTensor> = {};
-  for (const name of spec.imageInputs) {
-    const f = features[name];
-    if (!f) throw new Sam3ClipError('E_MODEL_SHAPE', `image_encoder gave no ${name}, which the mask decoder needs`, { field: name });
-    imageFeeds[name] = { type: 'float32', ...f };
-  }
   for (const group of groupBySize(prompts.map((p) => p.length / P))) {
     const N = prompts[group[0]!]!.length / P;
     const B = group.length;
     const embeds = new Float32Array(B * N * P);
     group.forEach((r, b) => embeds.set(prompts[r]!, b * N * P));
-    const out = await backend.run('mask_decoder', { ...imageFeeds, prompt_embeds: { type: 'float32', dims: [B, N, P], data: embeds } }, (t.sessions ??= {}));
+    const out = await run('mask_decoder', { prompt_embeds: { type: 'float32', dims: [B, N, P], data: embeds } }, (t.sessions ??= {}));
     const masks = need(out, 'mask_decoder', 'masks', B * K * m * m);
     const iou = need(out, 'mask_decoder', 'iou_scores', B * K);
     group.forEach((r, b) => {

@@ -7,7 +7,7 @@
  * clipped to the image, the k×k close per instance, negative prompts' instances removed.
  */
 import { Sam3ClipError, throwIfAborted } from '../errors.js';
-import type { DeviceBackend, FloatTensor, HostBackend, HostTensor, ImageFeatures } from '../backends/backend.js';
+import type { Backend, DeviceBackend, FloatTensor, HostBackend, HostTensor, ImageFeatures } from '../backends/backend.js';
 import { mapLimited } from '../map-limited.js';
 import { checkInstanceBudget, instanceMaskCapacity, POSTPROCESS_CONCURRENCY } from '../mask-budget.js';
 import { subtractMask, unionMask, type Mask } from '../mask.js';
@@ -106,7 +106,7 @@ export class Sam3ConceptFamily implements ModelFamily {
   }
 
   /** Points and boxes through the tracker's prompt encoder and mask decoder, on the same image encoding. */
-  async segmentInteractive(backend: HostBackend, call: InteractivePromptCall): Promise<PromptOutcome[]> {
+  async segmentInteractive(backend: Backend, call: InteractivePromptCall): Promise<PromptOutcome[]> {
     const tracker = this.manifest.tracker;
     if (!tracker) throw new Sam3ClipError('E_INVALID_PROMPT', 'This package has no interactive path', { field: 'prompt' });
     return segmentInteractive(
@@ -120,7 +120,7 @@ export class Sam3ConceptFamily implements ModelFamily {
         resize: this.manifest.image.resize,
       },
       call.prompts.map((prompt) => ({ prompt })),
-      { embedding: call.embedding, features: call.features as ImageFeatures, opts: call.opts, ...(call.negative ? { negative: call.negative } : {}), t: call.t },
+      { embedding: call.embedding, features: call.features, opts: call.opts, ...(call.negative ? { negative: call.negative } : {}), t: call.t },
       call.allCandidates,
     );
   }

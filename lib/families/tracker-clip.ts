@@ -4,7 +4,7 @@
  * k×k close. One mask per prompt.
  */
 import { Sam3ClipError, throwIfAborted } from '../errors.js';
-import type { DeviceBackend, FloatTensor, HostBackend, ImageFeatures } from '../backends/backend.js';
+import type { Backend, DeviceBackend, FloatTensor, HostBackend, ImageFeatures } from '../backends/backend.js';
 import { mapLimited } from '../map-limited.js';
 import { POSTPROCESS_CONCURRENCY } from '../mask-budget.js';
 import { subtractMask, unionMask, type Mask } from '../mask.js';
@@ -78,12 +78,17 @@ export class TrackerClipFamily implements ModelFamily {
    * Points and boxes, with the text's prompt tokens before the point tokens where the prompt has text
    * (the decoder attends to both together).
    */
-  async segmentInteractive(backend: HostBackend, call: InteractivePromptCall): Promise<PromptOutcome[]> {
+  async segmentInteractive(backend: Backend, call: InteractivePromptCall): Promise<PromptOutcome[]> {
     const { prompts, tokenizer, t } = call;
     const withText = prompts.map((p, i) => (p.text === undefined ? -1 : i)).filter((i) => i >= 0);
     const textTokens: (Float32Array | undefined)[] = prompts.map(() => undefined);
     if (withText.length > 0) {
       if (!tokenizer) throw new Sam3ClipError('E_INVALID_PROMPT', 'This package has no text path', { field: 'prompt' });
+      // The device pipeline keeps text tokens on the GPU inside its own chain; mixing them with clicks is a host path.
+      if (backend.kind === 'device')
+        throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', `Text with points or a box runs on the CPU backends; on ${backend.name}, send the text and the clicks as separate prompts`, {
+          field: 'prompt',
+        });
       const rows = await this.promptEmbeddings(
         { ...call, all: withText.map((i) => prompts[i]!.text!), positiveCount: withText.length, tokenizer, maskBudgetMiB: 0 },
         backend,
@@ -96,7 +101,7 @@ export class TrackerClipFamily implements ModelFamily {
       backend,
       this.interactiveSpec,
       requests,
-      { embedding: call.embedding, features: call.features as ImageFeatures, opts: call.opts, ...(call.negative ? { negative: call.negative } : {}), t },
+      { embedding: call.embedding, features: call.features, opts: call.opts, ...(call.negative ? { negative: call.negative } : {}), t },
       call.allCandidates,
     );
   }
