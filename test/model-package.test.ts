@@ -71,6 +71,21 @@ describe('model package validation', () => {
     expect(error.message).toContain(field);
   });
 
+  it('a path with a file missing, a file of no path, or no path at all → E_MODEL_MANIFEST naming the field', async () => {
+    const half = await loadError(variant((_, m) => delete m.files.text_projection));
+    expect([half.code, half.field]).toEqual(['E_MODEL_MANIFEST', 'files.text_projection']);
+    expect(half.message).toMatch(/text_encoder, text_projection, tokenizer come together/);
+    const unknown = await loadError(variant((_, m) => (m.files.detector = m.files.mask_decoder)));
+    expect([unknown.code, unknown.field]).toEqual(['E_MODEL_MANIFEST', 'files.detector']);
+    const none = await loadError(
+      variant((_, m) => {
+        for (const key of ['text_encoder', 'text_projection', 'tokenizer']) delete m.files[key];
+      }),
+    );
+    expect([none.code, none.field]).toEqual(['E_MODEL_MANIFEST', 'files']);
+    expect(none.message).toMatch(/neither the text path .* nor the interactive one/);
+  });
+
   it('missing graph file → E_MODEL_FILE naming the file', async () => {
     const dir = variant((d) => rmSync(path.join(d, 'text_encoder.onnx')));
     const error = await loadError(dir);
