@@ -13,22 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSegmenter, type Segmenter, type SegmentResult } from '../dist/index.js';
 import { createServer, type Sam3ClipServer } from '../dist/server/create-server.js';
 import { tempDir } from './support/packages.js';
+import { decodeRle } from './support/rle.js';
 
 const PACKAGE = path.resolve(__dirname, 'fixtures/sam3-concept-tiny');
 const PHOTO = path.resolve(__dirname, '../../shared/images/chelsea.png');
 const CLI = path.resolve(__dirname, '../dist/cli/main.js');
 const haveShared = existsSync(PHOTO);
 const PROMPTS = ['a cat', 'a cup of coffee', 'a person'];
-
-function decodeRle(rle: { size: [number, number]; counts: number[] }): Uint8Array {
-  const [h, w] = rle.size;
-  const out = new Uint8Array(h * w);
-  let i = 0;
-  rle.counts.forEach((n, k) => {
-    for (let j = 0; j < n; j++, i++) if (k % 2) out[(i % h) * w + Math.floor(i / h)] = 1;
-  });
-  return out;
-}
 
 function overlap(a: Uint8Array, b: Uint8Array): number {
   let n = 0;

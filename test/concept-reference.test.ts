@@ -12,15 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSegmenter, type Segmenter } from '../dist/index.js';
 import { iou } from '../scripts/fixtures/shapes-image.js';
 import { HOST_BACKENDS } from './support/backends.js';
+import { decodeRle, type Rle } from './support/rle.js';
 
 const PACKAGE = path.resolve(__dirname, 'fixtures/sam3-concept-tiny');
 const REFERENCE = path.resolve(__dirname, 'fixtures/sam3-concept-tiny-reference/reference.json');
 const IMAGES = path.resolve(__dirname, '../../shared/images');
 
-interface Rle {
-  size: [number, number];
-  counts: number[];
-}
 interface ReferenceCase {
   image: string;
   width: number;
@@ -31,16 +28,6 @@ interface ReferenceCase {
   instances: { query: number; score: number; box: [number, number, number, number]; mask: Rle }[];
 }
 const index = JSON.parse(readFileSync(REFERENCE, 'utf8')) as { threshold: number; maskThreshold: number; cases: ReferenceCase[] };
-
-/** COCO uncompressed RLE (column-major, background first) → row-major 0/1. */
-function decodeRle({ size: [h, w], counts }: Rle): Uint8Array {
-  const out = new Uint8Array(h * w);
-  let i = 0;
-  counts.forEach((n, k) => {
-    for (let j = 0; j < n; j++, i++) if (k % 2) out[(i % h) * w + Math.floor(i / h)] = 1;
-  });
-  return out;
-}
 
 describe.skipIf(!existsSync(IMAGES)).each(HOST_BACKENDS)('sam3-concept tiny package vs transformers (Sam3Processor + post_process_instance_segmentation), $label', ({ options, fidelity }) => {
   const SCORE_TOLERANCE = fidelity.score;

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { encodeRle, maskStats, normalizeToNchw, type Mask } from '../dist/ops.js';
+import { decodeRle } from './support/rle.js';
 
 const mask = (rows: string[]): Mask => {
   const height = rows.length;
   const width = rows[0]!.length;
   return { width, height, data: Uint8Array.from(rows.join(''), (c) => (c === '1' ? 1 : 0)) };
-};
-
-/** Decodes COCO uncompressed RLE (column-major) back to a row-major mask. */
-const decodeRle = ({ size: [h, w], counts }: { size: [number, number]; counts: number[] }): Uint8Array => {
-  const out = new Uint8Array(w * h);
-  let pos = 0;
-  counts.forEach((n, i) => {
-    for (let j = 0; j < n; j++, pos++) out[(pos % h) * w + Math.floor(pos / h)] = i % 2;
-  });
-  return out;
 };
 
 describe('maskStats', () => {
