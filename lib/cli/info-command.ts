@@ -1,4 +1,5 @@
 import { loadModelPackage } from '../model/manifest.js';
+import { promptPaths } from '../model/manifest-types.js';
 import { capabilities, nativeVersion } from '../native.js';
 import { resolveSegmenterOptions } from '../options.js';
 import { selectBackend } from '../backends/select-backend.js';
@@ -26,7 +27,8 @@ export async function infoCommand(flags: ParsedArgs['values'], io: CliIo): Promi
     });
     const selection = await selectBackend(options, pkg);
     info.backend = { name: selection.name, reason: selection.reason, ...(selection.engines ? { engines: selection.engines } : {}) };
-    info.models = { dir: pkg.dir, ...pkg.manifest };
+    // What the package answers, read from the files it lists (text, points, box).
+    info.models = { dir: pkg.dir, prompts: promptPaths(pkg.manifest), ...pkg.manifest };
   } else {
     info.models = null;
     info.modelsNote = 'No model package: --models was not given and SAM3CLIP_MODELS is unset.';
