@@ -41,6 +41,7 @@ if(NOT SAM3CLIP_HAS_TENSORRT)
 endif()
 
 set(_trt_runtime_sources native/tensorrt/trt_common.cpp native/tensorrt/engine.cpp native/tensorrt/pipeline.cpp native/tensorrt/image_slots.cpp native/tensorrt/pipeline_base.cpp
+                         native/tensorrt/interactive_graphs.cpp
                          native/tensorrt/concept_pipeline.cpp)
 set(_trt_builder_sources native/tensorrt/trt_common.cpp native/tensorrt/engine_builder.cpp native/tensorrt/engine_builder_main.cpp)
 

@@ -104,6 +104,8 @@ export interface TensorRtPipelineConfigBase {
 export interface TensorRtPipelineConfig extends TensorRtPipelineConfigBase {
   textProjection: string;
   maskDecoder: string;
+  /** Absent where the engine folder has no prompt_encoder (built before the interactive path). */
+  promptEncoder?: string;
   highResFeatures: boolean;
   attentionMask: boolean;
   textDim: number;
@@ -112,11 +114,31 @@ export interface TensorRtPipelineConfig extends TensorRtPipelineConfigBase {
   candidates: number;
 }
 
+/** A tensor fed to runInteractive. */
+export interface TensorRtFeed {
+  type: 'float32' | 'int64';
+  dims: number[];
+  data: Float32Array | BigInt64Array;
+}
+
+export interface TensorRtInteractiveOutput {
+  outputs: Record<string, { dims: number[]; data: Float32Array }>;
+  /** The engine's run, ms (CUDA events). */
+  times: { run: number };
+}
+
 /** What both GPU pipelines of the addon have: image slots in device memory and the prompt batch limit. */
 export interface TensorRtPipelineBase<Times extends GpuImageStageTimes> {
   readonly maxPrompts: number;
   readonly slotBytes: number;
+  /** Prompts one runInteractive takes at most; 0 where the engines lack the interactive path. */
+  readonly interactiveBatch: number;
   encodeImage(rgb: Uint8Array, width: number, height: number): Promise<{ slot: number; times: Times }>;
+  /**
+   * One run of an interactive graph on an image slot: the slot's features feed the mask decoder's
+   * image inputs, `feeds` the rest (input_points + input_labels, or prompt_embeds).
+   */
+  runInteractive(slot: number, graph: 'prompt_encoder' | 'mask_decoder', feeds: Record<string, TensorRtFeed>): Promise<TensorRtInteractiveOutput>;
   releaseImage(slot: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -160,6 +182,11 @@ export interface TensorRtConceptPipelineConfig extends TensorRtPipelineConfigBas
   detector: string;
   textFeatures: number;
   queries: number;
+  /** The tracker path: the image encoder's image_embeddings [1,C,h,w] and high-res levels, kept per slot. */
+  tracker?: { embedChannels: number; embedH: number; embedW: number; maskSize: number; candidates: number };
+  /** With `tracker`, where the engine folder has both. */
+  promptEncoder?: string;
+  maskDecoder?: string;
 }
 
 export interface TensorRtDetectOutput {

@@ -93,17 +93,21 @@ describe('build-engines', () => {
     expect(progress.filter((p) => p.fraction === 1)).toHaveLength(4);
   });
 
-  it('builds the sam3-concept graphs (image encoder, text encoder, detector) with a prompt-batch profile for the detector', async () => {
+  it('builds every sam3-concept graph the package lists, with a prompt-batch profile for the detector', async () => {
     const concept = path.resolve(__dirname, 'fixtures/sam3-concept-tiny');
     process.env.SAM3CLIP_ENGINE_BUILDER = fakeBuilder;
     const argsLog = path.join(tempDir(), 'args.jsonl');
     process.env.FAKE_ARGS_LOG = argsLog;
     const progress: BuildProgress[] = [];
     const result = await buildEngines({ models: concept, engines: tempDir(), maxPrompts: 8, precision: 'fp32', onProgress: (p) => progress.push(p) });
-    expect(readdirSync(result.dir).sort()).toEqual(['detector.engine', 'image_encoder.engine', 'metadata.json', 'text_encoder.engine']);
-    expect([...new Set(progress.map((p) => p.graph))]).toEqual(['image_encoder', 'text_encoder', 'detector']);
     const pkg = await loadModelPackage(concept);
     const m = pkg.manifest as import('../dist/model/manifest-types.js').ConceptManifest;
+    // The image encoder, text encoder and detector always; detector_boxes and the tracker's
+    // prompt_encoder + mask_decoder where the package has them.
+    const graphs = ['image_encoder', 'text_encoder', 'detector', 'detector_boxes', 'prompt_encoder', 'mask_decoder'].filter((g) => g in m.files);
+    expect(graphs.slice(0, 3)).toEqual(['image_encoder', 'text_encoder', 'detector']);
+    expect(readdirSync(result.dir).sort()).toEqual([...graphs.map((g) => `${g}.engine`), 'metadata.json'].sort());
+    expect([...new Set(progress.map((p) => p.graph))]).toEqual(graphs);
     const builds = readFileSync(argsLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]).filter((a) => !a.includes('--probe'));
     const detector = builds.find((a) => a[a.indexOf('--onnx') + 1]!.endsWith(m.files.detector.path))!;
     const [h, w] = m.dims.embeddingSize;
@@ -114,7 +118,18 @@ describe('build-engines', () => {
     expect(detector).toContain(`text_features:1x${L}x${T},4x${L}x${T},8x${L}x${T}`);
     expect(detector).toContain(`attention_mask:1x${L},4x${L},8x${L}`);
     const meta = JSON.parse(readFileSync(path.join(result.dir, 'metadata.json'), 'utf8'));
-    expect(meta.engines.detector.sourceSha256).toBe(m.files.detector.sha256);
+    for (const g of graphs) expect(meta.engines[g].sourceSha256).toBe(m.files[g as keyof typeof m.files]!.sha256);
+    if (m.tracker) {
+      // Points, a box's corners and the pad: 1..67 tokens, on both the prompt encoder and the decoder.
+      const { embeddingChannels: Ct, embeddingSize: [ht, wt] } = m.tracker;
+      const encoder = builds.find((a) => a[a.indexOf('--onnx') + 1]!.endsWith(m.files.prompt_encoder!.path))!;
+      expect(encoder).toContain('input_points:1x1x2,4x2x2,8x67x2');
+      expect(encoder).toContain('input_labels:1x1,4x2,8x67');
+      const decoder = builds.find((a) => a[a.indexOf('--onnx') + 1]!.endsWith(m.files.mask_decoder!.path))!;
+      expect(decoder).toContain(`image_embeddings:1x${Ct}x${ht}x${wt},1x${Ct}x${ht}x${wt},1x${Ct}x${ht}x${wt}`);
+      expect(decoder).toContain(`high_res_feats_0:1x32x${4 * ht}x${4 * wt},1x32x${4 * ht}x${4 * wt},1x32x${4 * ht}x${4 * wt}`);
+      expect(decoder).toContain(`prompt_embeds:1x1x${Ct},4x1x${Ct},8x67x${Ct}`);
+    }
     // The sam3-concept family has a GPU pipeline too: on a build without TensorRT it says what is missing
     // (a TensorRT build would try these fake engines; npm run test:gpu runs real ones).
     if (!capabilities().tensorrt)
@@ -181,6 +196,43 @@ describe('engines at load time', () => {
       expect(segmenter.backendInfo?.reason).toMatch(/E_ENGINE_MISMATCH|not JSON/);
     } finally {
       await segmenter.dispose();
+    }
+  });
+
+  it('a folder built before the interactive path (no prompt_encoder engine) still serves text; a stale interactive engine is E_ENGINE_MISMATCH', async () => {
+    // The tracker+CLIP fixture (mask_decoder is its text path's decoder too) and sam3-concept (whose
+    // tracker decoder and box-exemplar detector are extras), each where the fixture has the path.
+    const cases = [
+      { dir: path.resolve(__dirname, 'fixtures/sam3-tiny'), optional: ['prompt_encoder'] },
+      { dir: path.resolve(__dirname, 'fixtures/sam3-concept-tiny'), optional: ['prompt_encoder', 'mask_decoder', 'detector_boxes'] },
+    ];
+    for (const { dir: fixture, optional } of cases) {
+      const pkg = await loadModelPackage(fixture);
+      if (!('prompt_encoder' in pkg.manifest.files)) continue;
+      process.env.SAM3CLIP_ENGINE_BUILDER = fakeBuilder;
+      const { dir } = await buildEngines({ models: fixture, engines: tempDir(), precision: 'fp32' });
+      delete process.env.SAM3CLIP_ENGINE_BUILDER;
+      const metaFile = path.join(dir, 'metadata.json');
+      const good = JSON.parse(readFileSync(metaFile, 'utf8'));
+      expect(Object.keys(good.engines)).toContain('prompt_encoder');
+
+      const older = Object.fromEntries(Object.entries(good.engines).filter(([g]) => !optional.includes(g)));
+      writeFileSync(metaFile, JSON.stringify({ ...good, engines: older }));
+      const error = await createSegmenter({ models: fixture, backend: 'tensorrt', engines: dir }).catch((e: Error & { code: string }) => e);
+      expect((error as { code?: string }).code).not.toBe('E_ENGINE_MISMATCH');
+      // A TensorRT build goes on to load the fake engines; npm run test:gpu runs real ones.
+      if (!capabilities().tensorrt) expect(error).toMatchObject({ code: 'E_BACKEND_UNAVAILABLE', message: expect.stringMatching(/no TensorRT support/) });
+
+      // Present but built from another export: as stale as any other engine.
+      writeFileSync(metaFile, JSON.stringify({ ...good, engines: { ...good.engines, prompt_encoder: { ...good.engines.prompt_encoder, sourceSha256: 'f'.repeat(64) } } }));
+      const stale = await createSegmenter({ models: fixture, backend: 'tensorrt', engines: dir }).catch((e: Error & { code: string }) => e);
+      expect(stale).toMatchObject({ code: 'E_ENGINE_MISMATCH', message: expect.stringMatching(/prompt_encoder was built from another/) });
+
+      // The text path's own engines are never optional.
+      const required = pkg.manifest.family === 'sam3-concept' ? 'detector' : 'mask_decoder';
+      const { [required]: _dropped, ...without } = good.engines;
+      writeFileSync(metaFile, JSON.stringify({ ...good, engines: without }));
+      expect(await codeOf(createSegmenter({ models: fixture, backend: 'tensorrt', engines: dir }))).toBe('E_ENGINE_MISMATCH');
     }
   });
 

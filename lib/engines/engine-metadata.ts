@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Sam3ClipError } from '../errors.js';
 import type { ModelPackage } from '../model/manifest.js';
-import { graphNames, type GraphName, type PackageFile, type Precision } from '../model/manifest-types.js';
+import { graphNames, hasInteractivePath, isConceptManifest, type GraphName, type ModelManifest, type PackageFile, type Precision } from '../model/manifest-types.js';
 
 export const ENGINE_METADATA_FORMAT = 'sam3clip-engines';
 export const ENGINE_METADATA_VERSION = 1;
@@ -39,8 +39,24 @@ export interface EngineMetadata {
   precision: Precision;
   maxPrompts: number;
   builtAt: string;
-  /** One engine per graph of the package's family. */
+  /** One engine per graph of the package's family (engineRequired says which a folder may lack). */
   engines: Partial<Record<GraphName, EngineFileInfo>>;
+}
+
+/**
+ * Whether the TensorRT backend needs this graph's engine to load. The interactive path's engines
+ * (and sam3-concept's detector_boxes, which no TensorRT pipeline runs) may be missing: a folder built
+ * before they existed still runs text prompts, and points and boxes then ask for a rebuild. The
+ * tracker families' mask_decoder is the text path's decoder too, so it is always needed.
+ */
+export function engineRequired(m: ModelManifest, graph: GraphName): boolean {
+  if (graph === 'prompt_encoder' || graph === 'detector_boxes') return false;
+  return !(graph === 'mask_decoder' && isConceptManifest(m));
+}
+
+/** Whether the folder has the engines of the package's interactive path (points and boxes). */
+export function hasInteractiveEngines(meta: EngineMetadata, m: ModelManifest): boolean {
+  return hasInteractivePath(m) && meta.engines.prompt_encoder !== undefined && meta.engines.mask_decoder !== undefined;
 }
 
 /** The command that builds (or rebuilds) the engines of a package. */
@@ -114,8 +130,9 @@ export function checkEngineMetadata(meta: EngineMetadata, dir: string, pkg: Mode
   for (const g of graphNames(manifest)) {
     const engine = meta.engines[g];
     const source = files[g]!;
-    if (!engine) problems.push(`have no engine for ${g}`);
-    else if (engine.sourceSha256 !== source.sha256)
+    if (!engine) {
+      if (engineRequired(manifest, g)) problems.push(`have no engine for ${g}`);
+    } else if (engine.sourceSha256 !== source.sha256)
       problems.push(`${g} was built from another ${source.path} (source SHA-256 ${engine.sourceSha256.slice(0, 12)}…, package has ${source.sha256.slice(0, 12)}…)`);
   }
   if (runtime) {

@@ -3,6 +3,10 @@
 //   pipeline.encodeImage(rgb, width, height) → Promise<{ slot, times }>
 //   pipeline.segment(slot, inputIds, attentionMask|null, batch, threshold, smoothness,
 //                    resizedH, resizedW, originalH, originalW) → Promise<{ masks, iou, index, passed, times }>
+//   pipeline.runInteractive(slot, graph, feeds) → Promise<{ outputs: { name: { dims, data } }, times: { run } }>
+//     graph 'prompt_encoder' or 'mask_decoder'; feeds { name: { type: 'float32'|'int64', dims, data } }
+//     (Float32Array or BigInt64Array); the slot's features feed the mask decoder's image inputs
+//   pipeline.interactiveBatch: prompts one runInteractive takes at most, 0 without a prompt encoder
 //   pipeline.releaseImage(slot) → Promise<void>;  pipeline.close() → Promise<void>
 // Every call runs on the libuv pool; jobs hold the pipeline by shared_ptr, so close() while a
 // call is in flight frees the GPU memory only after that call ends. Failures reject with an
@@ -15,6 +19,7 @@
 //   pipeline.detect(slot, inputIds, attentionMask, batch, threshold, maxInstances, maskThreshold,
 //                   smoothness, originalH, originalW, maxMasks)
 //     → Promise<{ logits, boxes, presence, counts, kept, masks, masksSkipped, times }>
+//   pipeline.runInteractive, pipeline.interactiveBatch: as above, on a package with the tracker path
 //   pipeline.releaseImage(slot) → Promise<void>;  pipeline.close() → Promise<void>
 // Same conventions as TensorRtPipeline.
 #include <memory>
@@ -24,6 +29,7 @@
 #include "bindings.h"
 #include "concept_pipeline.h"
 #include "cuda_check.h"
+#include "interactive_graphs.h"
 #include "morphology.h"
 #include "pipeline.h"
 #include "promise_worker.h"
@@ -114,6 +120,12 @@ std::string stringField(const Napi::Object& o, const char* name) {
   return v.As<Napi::String>().Utf8Value();
 }
 
+// An engine file the folder may lack: "" when the field is absent.
+std::string optionalStringField(const Napi::Object& o, const char* name) {
+  Napi::Value v = o.Get(name);
+  return v.IsUndefined() || v.IsNull() ? std::string() : stringField(o, name);
+}
+
 void tripleField(const Napi::Object& o, const char* name, float out[3]) {
   Napi::Value v = o.Get(name);
   if (!v.IsArray() || v.As<Napi::Array>().Length() != 3) throw InvalidOption(std::string("config.") + name + " must be 3 numbers");
@@ -144,6 +156,7 @@ PipelineConfig parseConfig(const Napi::Object& o) {
   c.textEncoder = stringField(o, "textEncoder");
   c.textProjection = stringField(o, "textProjection");
   c.maskDecoder = stringField(o, "maskDecoder");
+  c.promptEncoder = optionalStringField(o, "promptEncoder");
   parseImageFields(o, c);
   c.highResFeatures = o.Get("highResFeatures").ToBoolean();
   c.contextLength = intField(o, "contextLength", 1, 4096);
@@ -166,9 +179,75 @@ std::vector<int64_t> copyBigInt64Array(const Napi::CallbackInfo& info, size_t in
   return std::vector<int64_t>(a.Data(), a.Data() + length);
 }
 
-// A pipeline class as a JavaScript class: open/encodeImage/releaseImage/close and the accessors
-// are the same for both pipelines; Traits names the class and adds its prompt call (segment or
-// detect).
+// runInteractive's feeds, copied so the worker never reads memory JavaScript may change meanwhile.
+// Only the JavaScript side is checked here; the pipeline checks names, shapes and sizes against the
+// graph (InteractiveGraphs::run).
+std::vector<trt::HostTensor> copyFeeds(const Napi::Value& value) {
+  if (!value.IsObject() || value.IsArray()) throw InvalidOption("feeds must be an object of tensors");
+  const Napi::Object feeds = value.As<Napi::Object>();
+  const Napi::Array names = feeds.GetPropertyNames();
+  std::vector<trt::HostTensor> out;
+  for (uint32_t i = 0; i < names.Length(); i++) {
+    trt::HostTensor t;
+    t.name = names.Get(i).ToString().Utf8Value();
+    const std::string what = "feeds." + t.name;
+    Napi::Value tensor = feeds.Get(t.name);
+    if (!tensor.IsObject()) throw InvalidOption(what + " must be { type, dims, data }");
+    const Napi::Object o = tensor.As<Napi::Object>();
+    Napi::Value dims = o.Get("dims");
+    if (!dims.IsArray() || dims.As<Napi::Array>().Length() > 8) throw InvalidOption(what + ".dims must be an array of at most 8 sizes");
+    for (uint32_t d = 0; d < dims.As<Napi::Array>().Length(); d++) {
+      Napi::Value size = dims.As<Napi::Array>().Get(d);
+      const double v = size.IsNumber() ? size.As<Napi::Number>().DoubleValue() : -1;
+      if (!(v >= 1 && v <= (1 << 30)) || v != static_cast<double>(static_cast<int64_t>(v)))
+        throw InvalidOption(what + ".dims must be integers from 1 to 2^30");
+      t.dims.push_back(static_cast<int64_t>(v));
+    }
+    Napi::Value type = o.Get("type"), data = o.Get("data");
+    const std::string typeName = type.IsString() ? type.As<Napi::String>().Utf8Value() : "";
+    napi_typedarray_type wanted;
+    if (typeName == "float32") {
+      t.type = nvinfer1::DataType::kFLOAT;
+      wanted = napi_float32_array;
+    } else if (typeName == "int64") {
+      t.type = nvinfer1::DataType::kINT64;
+      wanted = napi_bigint64_array;
+    } else {
+      throw InvalidOption(what + ".type must be float32 or int64");
+    }
+    if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != wanted)
+      throw InvalidOption(what + ".data must be a " + (wanted == napi_float32_array ? "Float32Array" : "BigInt64Array"));
+    const Napi::TypedArray array = data.As<Napi::TypedArray>();
+    const auto* bytes = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+    t.bytes.assign(bytes, bytes + array.ByteLength());
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+Napi::Object interactiveObject(Napi::Env env, const trt::InteractiveOutput& out) {
+  Napi::Object outputs = Napi::Object::New(env);
+  for (const auto& [name, tensor] : out.outputs) {
+    Napi::Object t = Napi::Object::New(env);
+    Napi::Array dims = Napi::Array::New(env, tensor.dims.size());
+    for (size_t i = 0; i < tensor.dims.size(); i++) dims.Set(static_cast<uint32_t>(i), static_cast<double>(tensor.dims[i]));
+    auto data = Napi::Float32Array::New(env, tensor.data.size());
+    std::copy(tensor.data.begin(), tensor.data.end(), data.Data());
+    t.Set("dims", dims);
+    t.Set("data", data);
+    outputs.Set(name, t);
+  }
+  Napi::Object times = Napi::Object::New(env);
+  times.Set("run", out.ms);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("outputs", outputs);
+  o.Set("times", times);
+  return o;
+}
+
+// A pipeline class as a JavaScript class: open/encodeImage/runInteractive/releaseImage/close and
+// the accessors are the same for both pipelines; Traits names the class and adds its prompt call
+// (segment or detect).
 template <typename Traits>
 class PipelineWrap : public Napi::ObjectWrap<PipelineWrap<Traits>> {
  public:
@@ -179,10 +258,12 @@ class PipelineWrap : public Napi::ObjectWrap<PipelineWrap<Traits>> {
                                      {PipelineWrap::template StaticMethod<&PipelineWrap::Open>("open"),
                                       PipelineWrap::template InstanceMethod<&PipelineWrap::EncodeImage>("encodeImage"),
                                       PipelineWrap::template InstanceMethod<&PipelineWrap::Prompt>(Traits::kPromptMethod),
+                                      PipelineWrap::template InstanceMethod<&PipelineWrap::RunInteractive>("runInteractive"),
                                       PipelineWrap::template InstanceMethod<&PipelineWrap::ReleaseImage>("releaseImage"),
                                       PipelineWrap::template InstanceMethod<&PipelineWrap::Close>("close"),
                                       PipelineWrap::template InstanceAccessor<&PipelineWrap::MaxPrompts>("maxPrompts"),
-                                      PipelineWrap::template InstanceAccessor<&PipelineWrap::SlotBytes>("slotBytes")});
+                                      PipelineWrap::template InstanceAccessor<&PipelineWrap::SlotBytes>("slotBytes"),
+                                      PipelineWrap::template InstanceAccessor<&PipelineWrap::InteractiveBatch>("interactiveBatch")});
   }
 
   PipelineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PipelineWrap>(info) {
@@ -240,6 +321,23 @@ class PipelineWrap : public Napi::ObjectWrap<PipelineWrap<Traits>> {
     return promiseOrReject(info, [&]() -> Napi::Value { return Traits::prompt(info, live()); });
   }
 
+  Napi::Value RunInteractive(const Napi::CallbackInfo& info) {
+    return promiseOrReject(info, [&]() -> Napi::Value {
+      auto pipeline = live();
+      const int slot = integerArg(info, 0, "slot", 1, INT32_MAX);
+      const std::string graph = stringArg(info, 1, "graph");
+      auto feeds = std::make_shared<std::vector<trt::HostTensor>>(copyFeeds(info[2]));
+      auto out = std::make_shared<trt::InteractiveOutput>();
+      auto failure = std::make_shared<Failure>();
+      return PromiseWorker::Start(
+          info.Env(), [=] { capture(*failure, [&] { *out = pipeline->runInteractive(slot, graph, *feeds); }); },
+          [=](Napi::Env env, Napi::Value) -> Napi::Value {
+            throwIfFailed(env, *failure);
+            return interactiveObject(env, *out);
+          });
+    });
+  }
+
   Napi::Value ReleaseImage(const Napi::CallbackInfo& info) {
     return promiseOrReject(info, [&]() -> Napi::Value {
       const int slot = integerArg(info, 0, "slot", 1, INT32_MAX);
@@ -264,6 +362,9 @@ class PipelineWrap : public Napi::ObjectWrap<PipelineWrap<Traits>> {
   }
   Napi::Value SlotBytes(const Napi::CallbackInfo& info) {
     return pipeline_ ? Napi::Number::New(info.Env(), static_cast<double>(pipeline_->slotBytes())) : info.Env().Undefined();
+  }
+  Napi::Value InteractiveBatch(const Napi::CallbackInfo& info) {
+    return pipeline_ ? Napi::Number::New(info.Env(), pipeline_->interactiveBatch()) : info.Env().Undefined();
   }
 
   std::shared_ptr<P> pipeline_;
@@ -341,6 +442,19 @@ ConceptPipelineConfig parseConceptConfig(const Napi::Object& o) {
   c.textFeatures = intField(o, "textFeatures", 1, 1 << 16);
   c.queries = intField(o, "queries", 1, 1 << 16);
   c.maskSize = intField(o, "maskSize", 1, 8192);
+  Napi::Value tracker = o.Get("tracker");
+  if (!tracker.IsUndefined() && !tracker.IsNull()) {
+    if (!tracker.IsObject()) throw InvalidOption("config.tracker must be an object");
+    const Napi::Object t = tracker.As<Napi::Object>();
+    c.tracker = true;
+    c.trackerChannels = intField(t, "embedChannels", 1, 1 << 16);
+    c.trackerH = intField(t, "embedH", 1, 8192);
+    c.trackerW = intField(t, "embedW", 1, 8192);
+    c.trackerMaskSize = intField(t, "maskSize", 1, 8192);
+    c.trackerCandidates = intField(t, "candidates", 1, 64);
+    c.promptEncoder = optionalStringField(o, "promptEncoder");
+    c.maskDecoder = optionalStringField(o, "maskDecoder");
+  }
   return c;
 }
 

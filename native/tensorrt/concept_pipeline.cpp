@@ -40,8 +40,18 @@ ConceptPipeline::ConceptPipeline(const ConceptPipelineConfig& c) : PipelineBase(
   const std::vector<TensorSpec> fpn = {{"fpn_feats_0", DataType::kFLOAT, {1, C, 4 * h, 4 * w}},
                                        {"fpn_feats_1", DataType::kFLOAT, {1, C, 2 * h, 2 * w}},
                                        {"fpn_feats_2", DataType::kFLOAT, {1, C, h, w}}};
+  std::vector<TensorSpec> trackerFeatures;
+  if (c.tracker) {
+    const int64_t Ct = c.trackerChannels, ht = c.trackerH, wt = c.trackerW;
+    trackerFeatures = {{"image_embeddings", DataType::kFLOAT, {1, Ct, ht, wt}},
+                       {"high_res_feats_0", DataType::kFLOAT, {1, 32, 4 * ht, 4 * wt}},
+                       {"high_res_feats_1", DataType::kFLOAT, {1, 64, 2 * ht, 2 * wt}}};
+  }
+  // A slot keeps every encoder output: the FPN levels for the detector, the tracker's for points.
+  std::vector<TensorSpec> features = fpn;
+  features.insert(features.end(), trackerFeatures.begin(), trackerFeatures.end());
   imageEncoder_ = std::make_unique<Engine>(*runtime_, logger_, c.imageEncoder,
-                                           std::vector<TensorSpec>{{"pixel_values", DataType::kFLOAT, {1, 3, S, S}}}, fpn,
+                                           std::vector<TensorSpec>{{"pixel_values", DataType::kFLOAT, {1, 3, S, S}}}, features,
                                            c.rebuildHint);
   textEncoder_ = std::make_unique<Engine>(
       *runtime_, logger_, c.textEncoder,
@@ -56,6 +66,18 @@ ConceptPipeline::ConceptPipeline(const ConceptPipelineConfig& c) : PipelineBase(
                                                                {"pred_masks", DataType::kFLOAT, {B, Q, m, m}},
                                                                {"presence_logits", DataType::kFLOAT, {B, 1}}},
                                        c.rebuildHint);
+
+  // Both interactive engines or neither: the decoder alone answers no prompt.
+  if (c.tracker && !c.promptEncoder.empty() && !c.maskDecoder.empty()) {
+    InteractiveConfig interactive;
+    interactive.promptEncoder = c.promptEncoder;
+    interactive.maskDecoder = c.maskDecoder;
+    interactive.imageInputs = trackerFeatures;
+    interactive.promptDim = c.trackerChannels;  // the tracker's prompt tokens are C' wide
+    interactive.maskSize = c.trackerMaskSize;
+    interactive.candidates = c.trackerCandidates;
+    interactive_.load(*runtime_, logger_, interactive, c.rebuildHint);
+  }
 
   // The prompt batch is bounded by the smaller profile of the two prompt-path engines.
   maxPrompts_ = std::min(textEncoder_->maxBatch(), detector_->maxBatch());
@@ -72,7 +94,7 @@ ConceptPipeline::ConceptPipeline(const ConceptPipelineConfig& c) : PipelineBase(
   hostSmall_.reserve(floatBytes({maxB, Q}) + floatBytes({maxB, Q, 4}) + floatBytes({maxB}));
   planes_.reserve(maxB * Q * sizeof(int32_t));
   hostPlanes_.reserve(maxB * Q * sizeof(int32_t));
-  slots_.configure(fpn, c.imageSize);
+  slots_.configure(features, c.imageSize);
 }
 
 ConceptPipeline::~ConceptPipeline() {

@@ -3,6 +3,8 @@
 // prompt path chained on the device. Only the detector's small tensors (logits, boxes, presence)
 // come to the host, where the kept queries are picked (the rule of lib/families/sam3-concept.ts);
 // the kept queries' masks are then post-processed and smoothed on the device and downloaded.
+// A package with the tracker path adds the encoder's image_embeddings and high-res levels to each
+// slot, which the tracker's prompt encoder and mask decoder read (PipelineBase::runInteractive).
 #pragma once
 #include <cuda_runtime_api.h>
 
@@ -30,6 +32,12 @@ struct ConceptPipelineConfig {
   int textFeatures = 0;                           // T
   int queries = 0;                                // Q
   int maskSize = 0;                               // m
+  // The tracker path: the image encoder's extra outputs image_embeddings [1,C',h',w'],
+  // high_res_feats_0 [1,32,4h',4w'], high_res_feats_1 [1,64,2h',2w'], and the engines that read them.
+  bool tracker = false;
+  int trackerChannels = 0, trackerH = 0, trackerW = 0;  // C', h', w'
+  int trackerMaskSize = 0, trackerCandidates = 0;       // m', K
+  std::string promptEncoder, maskDecoder;  // engine files; empty where the engine folder has none
 };
 
 struct DetectRequest {
@@ -70,7 +78,7 @@ std::vector<int32_t> keptQueries(const float* logits, int queries, float presenc
 // The image slots, encodeImage, releaseImage, maxPrompts and slotBytes come from PipelineBase.
 class ConceptPipeline : public PipelineBase {
  public:
-  // Loads the three engines; throws TrtFailure (E_ENGINE_MISMATCH, E_GPU_OOM, E_CUDA, E_TENSORRT).
+  // Loads the engines; throws TrtFailure (E_ENGINE_MISMATCH, E_GPU_OOM, E_CUDA, E_TENSORRT).
   explicit ConceptPipeline(const ConceptPipelineConfig& config);
   ~ConceptPipeline();
   ConceptPipeline(const ConceptPipeline&) = delete;

@@ -1,5 +1,6 @@
 #include "engine.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
@@ -68,6 +69,25 @@ void Engine::checkTensor(const TensorSpec& spec, bool input, const std::string& 
     const nvinfer1::Dims max = engine_->getProfileShape(name, 0, nvinfer1::OptProfileSelector::kMAX);
     if (max.nbDims > 0) maxBatch_ = static_cast<int>(max.d[0]);
   }
+}
+
+bool Engine::hasTensor(const std::string& name) const {
+  return engine_->getTensorIOMode(name.c_str()) != nvinfer1::TensorIOMode::kNONE;
+}
+
+std::pair<int64_t, int64_t> Engine::profileRange(const std::string& name, int axis) const {
+  const nvinfer1::Dims dims = engine_->getTensorShape(name.c_str());
+  if (axis < 0 || axis >= dims.nbDims) return {0, 0};
+  if (dims.d[axis] != -1) return {dims.d[axis], dims.d[axis]};
+  const nvinfer1::Dims min = engine_->getProfileShape(name.c_str(), 0, nvinfer1::OptProfileSelector::kMIN);
+  const nvinfer1::Dims max = engine_->getProfileShape(name.c_str(), 0, nvinfer1::OptProfileSelector::kMAX);
+  if (axis >= min.nbDims || axis >= max.nbDims) return {0, 0};
+  return {min.d[axis], max.d[axis]};
+}
+
+std::vector<int64_t> Engine::shape(const std::string& name) const {
+  const nvinfer1::Dims d = context_->getTensorShape(name.c_str());
+  return std::vector<int64_t>(d.d, d.d + std::max<int32_t>(d.nbDims, 0));
 }
 
 void Engine::setInputShape(const std::string& name, const std::vector<int64_t>& dims) {

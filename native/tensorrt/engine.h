@@ -5,6 +5,7 @@
 #include <cuda_runtime_api.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "trt_common.h"
@@ -28,6 +29,14 @@ class Engine {
 
   // Largest batch the engine's optimization profile allows on its dynamic axis (1 if static).
   int maxBatch() const { return maxBatch_; }
+  // Whether the engine has an input or output of this name.
+  bool hasTensor(const std::string& name) const;
+  // The smallest and largest size the optimization profile allows on one axis of an input (the
+  // size itself where that axis is static).
+  std::pair<int64_t, int64_t> profileRange(const std::string& name, int axis) const;
+  // A tensor's shape in the context: an output's is known once every input shape is set; a -1
+  // left in it means the inputs do not determine it.
+  std::vector<int64_t> shape(const std::string& name) const;
 
   void setInputShape(const std::string& name, const std::vector<int64_t>& dims);
   void setAddress(const std::string& name, void* address);

@@ -94,7 +94,8 @@ const ImageSlots::Slot& ImageSlots::find(int slot) const {
 }
 
 void ImageSlots::bind(Engine& engine, const Slot& slot) const {
-  for (size_t i = 0; i < features_.size(); i++) engine.setAddress(features_[i].name, slot[i].get());
+  for (size_t i = 0; i < features_.size(); i++)
+    if (engine.hasTensor(features_[i].name)) engine.setAddress(features_[i].name, slot[i].get());
 }
 
 }  // namespace sam3clip::trt

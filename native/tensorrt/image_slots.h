@@ -55,7 +55,9 @@ class ImageSlots {
   void clear() { slots_.clear(); }
   // Throws E_INVALID_OPTION when the slot has been released.
   const Slot& find(int slot) const;
-  // The feature tensors of a slot, as encoder outputs or decoder inputs.
+  // The feature tensors of a slot that the engine has, as encoder outputs or decoder inputs: a
+  // decoder reads only its own (sam3-concept's detector the FPN levels, the mask decoder the
+  // tracker's), and its constructor has already checked that it has those.
   void bind(Engine& engine, const Slot& slot) const;
 
  private:

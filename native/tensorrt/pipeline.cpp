@@ -35,15 +35,25 @@ Pipeline::Pipeline(const PipelineConfig& c) : PipelineBase(c.device, c.mean, c.s
       *runtime_, logger_, c.textProjection, std::vector<TensorSpec>{{"text_embeds", DataType::kFLOAT, {B, c.textDim}}},
       std::vector<TensorSpec>{{"prompt_embeds", DataType::kFLOAT, {B, c.promptTokens, c.promptDim}}}, c.rebuildHint);
 
-  std::vector<TensorSpec> decoderInputs = imageOutputs;
-  decoderInputs.push_back({"prompt_embeds", DataType::kFLOAT, {B, c.promptTokens, c.promptDim}});
-  maskDecoder_ = std::make_unique<Engine>(
-      *runtime_, logger_, c.maskDecoder, decoderInputs,
-      std::vector<TensorSpec>{{"masks", DataType::kFLOAT, {B, K, m, m}}, {"iou_scores", DataType::kFLOAT, {B, K}}},
-      c.rebuildHint);
+  InteractiveConfig interactive;
+  interactive.promptEncoder = c.promptEncoder;
+  interactive.maskDecoder = c.maskDecoder;
+  interactive.imageInputs = imageOutputs;
+  interactive.promptDim = c.promptDim;
+  interactive.maskSize = c.maskSize;
+  interactive.candidates = c.candidates;
+  interactive_.load(*runtime_, logger_, interactive, c.rebuildHint);
+  Engine& decoder = *interactive_.maskDecoder();
+  // Engines built for the interactive path take 1..N+67 prompt tokens, older ones exactly N; the
+  // text path needs N either way.
+  const auto tokens = decoder.profileRange("prompt_embeds", 1);
+  if (c.promptTokens < tokens.first || c.promptTokens > tokens.second)
+    throw TrtFailure("E_ENGINE_MISMATCH", c.maskDecoder + ": prompt_embeds takes " + std::to_string(tokens.first) + ".." +
+                                              std::to_string(tokens.second) + " tokens, the text path sends " +
+                                              std::to_string(c.promptTokens) + ". " + c.rebuildHint);
 
   // The prompt batch is bounded by the smallest profile of the three prompt-path engines.
-  maxPrompts_ = std::min({textEncoder_->maxBatch(), textProjection_->maxBatch(), maskDecoder_->maxBatch()});
+  maxPrompts_ = std::min({textEncoder_->maxBatch(), textProjection_->maxBatch(), decoder.maxBatch()});
 
   // Prompt-path buffers for the largest batch, allocated once.
   const int64_t maxB = maxPrompts_;
@@ -61,7 +71,6 @@ Pipeline::Pipeline(const PipelineConfig& c) : PipelineBase(c.device, c.mean, c.s
 }
 
 Pipeline::~Pipeline() {
-  maskDecoder_.reset();
   textProjection_.reset();
   textEncoder_.reset();
 }
@@ -111,12 +120,13 @@ SegmentOutput Pipeline::segment(const SegmentRequest& r) {
   textProjection_->enqueue(stream_);
   ev.record(2, stream_);
 
-  maskDecoder_->setInputShape("prompt_embeds", {B, c.promptTokens, c.promptDim});
-  slots_.bind(*maskDecoder_, slot);
-  maskDecoder_->setAddress("prompt_embeds", promptEmbeds_.get());
-  maskDecoder_->setAddress("masks", lowres_.get());
-  maskDecoder_->setAddress("iou_scores", iou_.get());
-  maskDecoder_->enqueue(stream_);
+  Engine& decoder = *interactive_.maskDecoder();
+  decoder.setInputShape("prompt_embeds", {B, c.promptTokens, c.promptDim});
+  slots_.bind(decoder, slot);
+  decoder.setAddress("prompt_embeds", promptEmbeds_.get());
+  decoder.setAddress("masks", lowres_.get());
+  decoder.setAddress("iou_scores", iou_.get());
+  decoder.enqueue(stream_);
   ev.record(3, stream_);
 
   throwIfCudaFailed(cuda::selectCandidates(iou_.get<float>(), r.batch, c.candidates, r.threshold, index_.get<int32_t>(),

@@ -1,7 +1,8 @@
-// The GPU pipeline of one segmenter: four engines, one CUDA stream, image features kept in
-// device memory per image slot, and the prompt path (text tower → projection → decoder →
-// candidate selection → post-processing → morphology) chained on the device, so only the final
-// masks and the scores come back to the host.
+// The GPU pipeline of one segmenter: four engines (five with the prompt encoder), one CUDA
+// stream, image features kept in device memory per image slot, and the text path (text tower →
+// projection → decoder → candidate selection → post-processing → morphology) chained on the
+// device, so only the final masks and the scores come back to the host. Points and boxes run
+// through PipelineBase::runInteractive on the same decoder.
 #pragma once
 #include <cuda_runtime_api.h>
 
@@ -19,6 +20,7 @@ namespace sam3clip::trt {
 
 struct PipelineConfig {
   std::string imageEncoder, textEncoder, textProjection, maskDecoder;  // engine files
+  std::string promptEncoder;  // engine file; empty where the engine folder has none
   std::string rebuildHint;  // ends every E_ENGINE_MISMATCH message
   int device = 0;
   int imageSize = 0;                      // S
@@ -57,7 +59,7 @@ struct SegmentOutput {
 // The image slots, encodeImage, releaseImage, maxPrompts and slotBytes come from PipelineBase.
 class Pipeline : public PipelineBase {
  public:
-  // Loads the four engines; throws TrtFailure (E_ENGINE_MISMATCH, E_GPU_OOM, E_CUDA, E_TENSORRT).
+  // Loads the engines; throws TrtFailure (E_ENGINE_MISMATCH, E_GPU_OOM, E_CUDA, E_TENSORRT).
   explicit Pipeline(const PipelineConfig& config);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
@@ -69,7 +71,7 @@ class Pipeline : public PipelineBase {
 
  private:
   PipelineConfig config_;
-  std::unique_ptr<Engine> textEncoder_, textProjection_, maskDecoder_;
+  std::unique_ptr<Engine> textEncoder_, textProjection_;  // the decoder is interactive_'s
 
   // Reused buffers, grown to the largest shape seen.
   PinnedBuffer hostIds_, hostMasks_, hostScores_;

@@ -16,6 +16,7 @@ PipelineBase::PipelineBase(int device, const float mean[3], const float std[3]) 
 
 PipelineBase::~PipelineBase() {
   slots_.clear();
+  interactive_.reset();
   imageEncoder_.reset();
   runtime_.reset();
   if (stream_) cudaStreamDestroy(stream_);
@@ -29,6 +30,13 @@ int PipelineBase::encodeImage(const uint8_t* rgb, int width, int height, ImageSt
 void PipelineBase::releaseImage(int slot) {
   std::lock_guard<std::mutex> lock(mutex_);
   slots_.release(slot);
+}
+
+InteractiveOutput PipelineBase::runInteractive(int slot, const std::string& graph, const std::vector<HostTensor>& feeds) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const ImageSlots::Slot& s = slots_.find(slot);
+  throwIfCudaFailed(cudaSetDevice(device_), "cudaSetDevice");
+  return interactive_.run(graph, slots_, s, feeds, stream_);
 }
 
 void PipelineBase::checkBatch(int batch) const {

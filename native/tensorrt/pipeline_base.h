@@ -1,14 +1,18 @@
 // What both GPU pipelines (Pipeline, ConceptPipeline) are built on: one CUDA stream on one
-// device, the TensorRT runtime, the image encoder and the image slots it fills, and the lock that
-// makes calls run one at a time on the stream.
+// device, the TensorRT runtime, the image encoder and the image slots it fills, the interactive
+// path's engines that read those slots, and the lock that makes calls run one at a time on the
+// stream.
 #pragma once
 #include <cuda_runtime_api.h>
 
 #include <memory>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "engine.h"
 #include "image_slots.h"
+#include "interactive_graphs.h"
 
 namespace sam3clip::trt {
 
@@ -24,6 +28,11 @@ class PipelineBase {
   // rgb: width × height × 3 bytes, already resized so the image fits in S × S.
   int encodeImage(const uint8_t* rgb, int width, int height, ImageStageTimes& times);
   void releaseImage(int slot);
+
+  // Prompts one interactive run takes at most; 0 when the engines lack the interactive path.
+  int interactiveBatch() const { return interactive_.maxBatch(); }
+  // One run of "prompt_encoder" or "mask_decoder" on an image slot (InteractiveGraphs::run).
+  InteractiveOutput runInteractive(int slot, const std::string& graph, const std::vector<HostTensor>& feeds);
 
  protected:
   // Makes the device current, creates the stream and the runtime; throws TrtFailure / CudaFailure.
@@ -43,6 +52,8 @@ class PipelineBase {
   std::unique_ptr<Engine> imageEncoder_;
   int maxPrompts_ = 1;
   ImageSlots slots_;
+  // Loaded by the derived pipeline, which knows which image inputs its decoder reads.
+  InteractiveGraphs interactive_;
 };
 
 }  // namespace sam3clip::trt

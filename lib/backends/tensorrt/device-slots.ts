@@ -2,13 +2,16 @@
  * What both TensorRT backends (TensorRtBackend, TensorRtConceptBackend) share: image features
  * kept in device memory, one slot per cached embedding, within a byte budget. When a new image
  * would exceed it, the least recently used slot is freed and re-encoded from its kept resized
- * pixels if it is asked for again. Also the per-graph counters and the mapping of addon errors.
+ * pixels if it is asked for again. Also the interactive path's runs on those features (points and
+ * boxes: the prompt encoder and the mask decoder), the per-graph counters and the mapping of addon
+ * errors.
  */
 import { Sam3ClipError, type ErrorCode } from '../../errors.js';
-import { ALL_GRAPH_NAMES, textPathSpec, type GraphName } from '../../model/manifest-types.js';
+import { ALL_GRAPH_NAMES, hasInteractivePath, textPathSpec, type GraphName } from '../../model/manifest-types.js';
 import type { GpuImageStageTimes, TensorRtPipelineBase, TensorRtPipelineConfigBase } from '../../native.js';
-import type { DeviceFeatures, GraphStats, SessionTimes } from '../backend.js';
-import { rebuildCommand, type EngineMetadata } from '../../engines/engine-metadata.js';
+import type { DeviceFeatures, FloatTensor, GraphStats, HostTensor, InteractiveGraphName, SessionTimes } from '../backend.js';
+import { hasInteractiveEngines, rebuildCommand, type EngineMetadata } from '../../engines/engine-metadata.js';
+import { runInBatches } from './interactive-batches.js';
 import type { ModelPackage } from '../../model/manifest.js';
 import path from 'node:path';
 
@@ -20,7 +23,7 @@ export interface TensorRtBackendOptions {
   featureBudgetBytes: number;
 }
 
-const NATIVE_CODES: ErrorCode[] = ['E_ENGINE_MISMATCH', 'E_TENSORRT', 'E_GPU_OOM', 'E_CUDA', 'E_INVALID_OPTION'];
+const NATIVE_CODES: ErrorCode[] = ['E_ENGINE_MISMATCH', 'E_TENSORRT', 'E_GPU_OOM', 'E_CUDA', 'E_INVALID_OPTION', 'E_OUT_OF_MEMORY', 'E_BACKEND_UNAVAILABLE'];
 
 /** Addon errors carry a code; keep it when it is one of ours. */
 export function asSam3ClipError(error: unknown): Sam3ClipError {
@@ -66,6 +69,12 @@ export abstract class DeviceSlotBackend<P extends TensorRtPipelineBase<GpuImageS
   /** The engine file of a graph. */
   protected engineFile(graph: GraphName): string {
     return path.join(this.options.engineDir, this.options.metadata.engines[graph]!.path);
+  }
+
+  /** The engine files of the interactive path, where the folder has them (older folders do not). */
+  protected interactiveEngineFiles(): { promptEncoder: string; maskDecoder: string } | undefined {
+    if (!hasInteractiveEngines(this.options.metadata, this.pkg.manifest)) return undefined;
+    return { promptEncoder: this.engineFile('prompt_encoder'), maskDecoder: this.engineFile('mask_decoder') };
   }
 
   /** The part of the pipeline's config both pipelines have: two engine files, the device and the package's dimensions. */
@@ -160,6 +169,43 @@ export abstract class DeviceSlotBackend<P extends TensorRtPipelineBase<GpuImageS
     const features = new GpuFeatures(this, rgb, width, height, this.live().slotBytes);
     await this.makeResident(features, times);
     return features;
+  }
+
+  /**
+   * One run of an interactive graph with the image's device features bound to the mask decoder's
+   * image inputs; batches beyond the engines' profile run in parts, so any number of clicks works.
+   */
+  async runOnFeatures(
+    features: DeviceFeatures,
+    graph: InteractiveGraphName,
+    feeds: Record<string, HostTensor>,
+    times?: SessionTimes,
+  ): Promise<Record<string, FloatTensor>> {
+    const own = this.ownFeatures(features);
+    const pipeline = this.live();
+    const maxBatch = pipeline.interactiveBatch;
+    if (!maxBatch) {
+      const m = this.pkg.manifest;
+      throw new Sam3ClipError(
+        'E_BACKEND_UNAVAILABLE',
+        hasInteractivePath(m)
+          ? `The TensorRT engines in ${this.options.engineDir} were built without the prompt_encoder that points and boxes need ` +
+              `(before ${m.name} had it). ${rebuildCommand(this.pkg.dir)}`
+          : `${m.name} has no interactive path (points and boxes)`,
+        { field: 'prompt' },
+      );
+    }
+    return runInBatches(feeds, maxBatch, async (part) => {
+      const slot = await this.makeResident(own, times);
+      let out;
+      try {
+        out = await pipeline.runInteractive(slot, graph, part);
+      } catch (error) {
+        throw asSam3ClipError(error);
+      }
+      this.count(graph, out.times.run, times);
+      return out.outputs;
+    });
   }
 
   stats(): Record<GraphName, GraphStats> {

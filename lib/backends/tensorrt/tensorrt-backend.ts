@@ -2,7 +2,8 @@
  * The GPU backend: the addon's TensorRtPipeline running the engines of `npm run build-engines`.
  * Image features stay in device memory, one slot per cached embedding, within a byte budget:
  * when a new image would exceed it, the least recently used slot is freed and re-encoded from
- * its kept resized pixels if it is asked for again.
+ * its kept resized pixels if it is asked for again. Points and boxes run through runOnFeatures
+ * (device-slots.ts) on the same decoder, where the engine folder has the prompt encoder.
  */
 import { Sam3ClipError } from '../../errors.js';
 import { graphNames, isConceptManifest, textPathSpec, type GraphName, type TrackerManifest } from '../../model/manifest-types.js';
@@ -28,10 +29,12 @@ export class TensorRtBackend extends DeviceSlotBackend<TensorRtPipeline> impleme
     const trackerManifest: TrackerManifest = m;
     // selectBackend keeps packages without the text path on the CPU.
     const text = textPathSpec(m);
+    const interactive = this.interactiveEngineFiles();
     const config: TensorRtPipelineConfig = {
       ...this.baseConfig(),
       textProjection: this.engineFile('text_projection'),
       maskDecoder: this.engineFile('mask_decoder'),
+      ...(interactive ? { promptEncoder: interactive.promptEncoder } : {}),
       highResFeatures: trackerManifest.dims.highResFeatures,
       attentionMask: text.tokenizer.attentionMask,
       textDim: text.textEmbedding,

@@ -2,7 +2,9 @@
  * The GPU backend of the sam3-concept family: the addon's TensorRtConceptPipeline running the three
  * engines of `npm run build-engines`. The FPN levels stay in device memory, one slot per cached
  * embedding, within a byte budget (least recently used slot freed first, re-encoded from its kept
- * resized pixels when asked for again), as in TensorRtBackend.
+ * resized pixels when asked for again), as in TensorRtBackend. With the tracker path each slot also
+ * keeps the encoder's image_embeddings and high-res levels, which points and boxes read through
+ * runOnFeatures (device-slots.ts).
  */
 import { Sam3ClipError } from '../../errors.js';
 import { graphNames, isConceptManifest, type GraphName } from '../../model/manifest-types.js';
@@ -22,12 +24,27 @@ export class TensorRtConceptBackend extends DeviceSlotBackend<TensorRtConceptPip
     const m = this.pkg.manifest;
     if (!isConceptManifest(m))
       throw new Sam3ClipError('E_BACKEND_UNAVAILABLE', `This TensorRT pipeline runs the sam3-concept family; ${m.name} is ${m.family}`);
+    const tracker = m.tracker;
+    const interactive = tracker ? this.interactiveEngineFiles() : undefined;
     try {
       this.pipeline = await addon.TensorRtConceptPipeline.open({
         ...this.baseConfig(),
         detector: this.engineFile('detector'),
         textFeatures: m.dims.textFeatures,
         queries: m.dims.queries,
+        // The encoder has the tracker's outputs whenever the package has the path, engines or not.
+        ...(tracker
+          ? {
+              tracker: {
+                embedChannels: tracker.embeddingChannels,
+                embedH: tracker.embeddingSize[0],
+                embedW: tracker.embeddingSize[1],
+                maskSize: tracker.maskSize,
+                candidates: tracker.candidates,
+              },
+            }
+          : {}),
+        ...(interactive ?? {}),
       });
     } catch (error) {
       throw asSam3ClipError(error);
