@@ -16,7 +16,7 @@ import type { BBox, Mask } from './mask.js';
 import { loadModelPackage, type ModelPackage } from './model/manifest.js';
 import { ALL_GRAPH_NAMES, GRAPH_NAMES, graphNames, promptPaths, type GraphName, type PromptPath } from './model/manifest-types.js';
 import { maskStats, normalizeToNchw } from './ops.js';
-import { checkPromptInImage, describePrompt, isInteractive, resolvePromptInputs, type Point, type Prompt, type ResolvedPrompt } from './prompts.js';
+import { checkPromptInImage, describePrompt, exemplarsOf, isInteractive, resolvePromptInputs, type Point, type Prompt, type ResolvedPrompt } from './prompts.js';
 import {
   EMBED_OPTIONS,
   rejectUnknownOptions,
@@ -53,6 +53,8 @@ export interface SegmentResult {
   points?: Point[];
   labels?: (0 | 1)[];
   box?: Box;
+  /** sam3-concept: the text prompt's box exemplars (their labels in `labels`). */
+  boxes?: Box[];
   /**
    * The union of the kept instances at the original image size, smoothed and with negative prompts
    * removed. The tracker families give their selected candidate even when it did not pass.
@@ -388,7 +390,7 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     throwIfAborted(signal);
 
     const family = this.family!;
-    const textCall = (positives: string[], exemplars?: (BoxExemplar | undefined)[]): PromptCall => ({
+    const textCall = (positives: string[], exemplars?: (BoxExemplar[] | undefined)[]): PromptCall => ({
       all: [...positives, ...opts.negative],
       positiveCount: positives.length,
       ...(exemplars?.some((e) => e) ? { exemplars } : {}),
@@ -409,10 +411,7 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     };
     const outcomes: PromptOutcome[] = new Array(prompts.length);
     if (textIndices.length > 0) {
-      const exemplars = textIndices.map((i) => {
-        const p = prompts[i]!;
-        return p.box ? { box: p.box, label: p.boxLabel } : undefined;
-      });
+      const exemplars = textIndices.map((i) => exemplarsOf(prompts[i]!));
       const answered = await runText(textCall(textIndices.map((i) => prompts[i]!.text!), exemplars));
       textIndices.forEach((i, k) => (outcomes[i] = answered[k]!));
       throwIfAborted(signal);
@@ -462,10 +461,11 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
         if (origin) this.instanceOrigins.set(instance, origin);
         described.push(instance);
       }
+      const exemplars = isInteractive(p) ? undefined : exemplarsOf(p);
       const given = isInteractive(p)
         ? { ...(p.points.length ? { points: p.points, labels: p.labels } : {}), ...(p.box ? { box: p.box } : {}) }
-        : p.box
-          ? { box: p.box, labels: [p.boxLabel] }
+        : exemplars
+          ? { boxes: exemplars.map((e) => e.box), labels: exemplars.map((e) => e.label) }
           : {};
       return { prompt: describePrompt(p), ...given, mask, ...rest, bbox, area, instances: described };
     });

@@ -22,8 +22,8 @@ export interface PromptCall {
   /** The positive prompts, then the negative ones: one batch. */
   all: string[];
   positiveCount: number;
-  /** Per positive prompt, its box exemplar where it has one (families with box exemplars only). */
-  exemplars?: (BoxExemplar | undefined)[];
+  /** Per positive prompt, its box exemplars where it has any (families with box exemplars only). */
+  exemplars?: (BoxExemplar[] | undefined)[];
   embedding: ImageEmbedding;
   /** The embedding's features, held for the length of the call. */
   features: EmbeddingFeatures;

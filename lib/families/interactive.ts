@@ -58,17 +58,19 @@ export interface InteractiveCall {
  */
 export function promptTokens(p: ResolvedPrompt, embedding: ImageEmbedding): { points: number[]; labels: number[] } {
   const [rh, rw] = embedding.resizedHw;
-  const sx = rw / embedding.width;
-  const sy = rh / embedding.height;
+  // In float32, as the processor computes it: the scale rounded first, then the product.
+  const f = Math.fround;
+  const sx = f(rw / embedding.width);
+  const sy = f(rh / embedding.height);
   const points: number[] = [];
   const labels: number[] = [];
   p.points.forEach(([x, y], i) => {
-    points.push(x * sx, y * sy);
+    points.push(f(f(x) * sx), f(f(y) * sy));
     labels.push(p.labels[i]!);
   });
   if (p.box) {
     const [x0, y0, x1, y1] = p.box;
-    points.push(x0 * sx, y0 * sy, x1 * sx, y1 * sy);
+    points.push(f(f(x0) * sx), f(f(y0) * sy), f(f(x1) * sx), f(f(y1) * sy));
     labels.push(TOP_LEFT, BOTTOM_RIGHT);
   }
   points.push(0, 0);

@@ -71,8 +71,10 @@ interface Detection {
  * width and height, then [x0, y0, x1, y1] → [cx, cy, w, h].
  */
 export function exemplarBoxInput([x0, y0, x1, y1]: Box, width: number, height: number): [number, number, number, number] {
-  const [nx0, ny0, nx1, ny1] = [x0 / width, y0 / height, x1 / width, y1 / height];
-  return [(nx0 + nx1) / 2, (ny0 + ny1) / 2, nx1 - nx0, ny1 - ny0];
+  // In float32, as the processor computes it.
+  const f = Math.fround;
+  const [nx0, ny0, nx1, ny1] = [f(x0 / width), f(y0 / height), f(x1 / width), f(y1 / height)];
+  return [f(f(nx0 + nx1) / 2), f(f(ny0 + ny1) / 2), f(nx1 - nx0), f(ny1 - ny0)];
 }
 
 export class Sam3ConceptFamily implements ModelFamily {
@@ -92,7 +94,7 @@ export class Sam3ConceptFamily implements ModelFamily {
           `${field}: on sam3-concept, text finds every instance and points refine one of them: segment the text, then call refine(result.instances[i], { points, labels })`,
           { field },
         );
-      if (p.box && !hasBoxExemplars(this.manifest))
+      if ((p.box || p.boxes) && !hasBoxExemplars(this.manifest))
         throw unsupportedPrompt(field, 'box exemplars', offers, 'Export the package again to add detector_boxes (docs/model-package.md)');
       return 'text';
     }
@@ -171,7 +173,7 @@ export class Sam3ConceptFamily implements ModelFamily {
     tokens: TokenBatch,
     from: number,
     to: number,
-    exemplar?: BoxExemplar,
+    exemplars?: BoxExemplar[],
   ): Promise<Detection[]> {
     const { embedding, opts, t } = call;
     const { queries: Q, textFeatures: T } = this.manifest.dims;
@@ -188,13 +190,18 @@ export class Sam3ConceptFamily implements ModelFamily {
       if (!f) throw new Sam3ClipError('E_MODEL_SHAPE', `image_encoder gave no ${name}`, { field: name });
       feeds[name] = { type: 'float32', ...f };
     }
-    if (exemplar) {
-      // One prompt per run: each exemplar prompt has its own box.
-      feeds.input_boxes = { type: 'float32', dims: [1, 1, 4], data: Float32Array.from(exemplarBoxInput(exemplar.box, embedding.width, embedding.height)) };
-      feeds.input_boxes_labels = { type: 'int64', dims: [1, 1], data: BigInt64Array.of(BigInt(exemplar.label)) };
+    if (exemplars) {
+      // One prompt per run: each exemplar prompt has its own boxes.
+      const nb = exemplars.length;
+      feeds.input_boxes = {
+        type: 'float32',
+        dims: [1, nb, 4],
+        data: Float32Array.from(exemplars.flatMap((e) => exemplarBoxInput(e.box, embedding.width, embedding.height))),
+      };
+      feeds.input_boxes_labels = { type: 'int64', dims: [1, nb], data: BigInt64Array.from(exemplars.map((e) => BigInt(e.label))) };
     }
     const start = performance.now();
-    const out = await backend.run(exemplar ? 'detector_boxes' : 'detector', feeds, (t.sessions ??= {}));
+    const out = await backend.run(exemplars ? 'detector_boxes' : 'detector', feeds, (t.sessions ??= {}));
     t.decoder = (t.decoder ?? 0) + (performance.now() - start);
     const need = (name: string, size: number): FloatTensor => {
       const v = out[name];

@@ -52,6 +52,7 @@ export class TrackerClipFamily implements ModelFamily {
   routePrompt(p: ResolvedPrompt, field: string): PromptRoute {
     const offers = promptPaths(this.manifest);
     if (p.text !== undefined && !hasTextPath(this.manifest)) throw unsupportedPrompt(field, 'text', offers, 'Give points or a box');
+    if (p.boxes) throw unsupportedPrompt(field, 'several boxes (box exemplars are sam3-concept\'s)', offers, 'Give one box per prompt');
     if (!isInteractive(p)) return 'text';
     if (!hasInteractivePath(this.manifest))
       throw unsupportedPrompt(field, 'points and boxes', offers, 'Export the package again to add the prompt encoder (docs/model-package.md)');

@@ -43,14 +43,16 @@ export const OPENAPI = {
     },
     '/api/segment': {
       post: {
-        summary: 'Segment the objects named by text prompts',
+        summary: 'Segment the objects named by text prompts, or the one marked by clicks (points, box)',
+        description:
+          'Give text prompts, or points and/or a box (one interactive prompt), or one text prompt with them (segmented together; ' +
+          'on sam3-concept a box beside text is the instance to refine, see box). GET /api/health says which the loaded package answers (prompts).',
         requestBody: {
           required: true,
           content: {
             'multipart/form-data': {
               schema: {
                 type: 'object',
-                required: ['prompt'],
                 properties: {
                   image: imageField,
                   imageId: { type: 'string', description: 'An id from /api/embed, instead of image' },
@@ -64,6 +66,31 @@ export const OPENAPI = {
                   smoothness: { type: 'integer', minimum: 1, maximum: 5, default: 3 },
                   maxInstances: { type: 'integer', minimum: 1, maximum: 10000, default: 100, description: 'sam3-concept: most instances per prompt' },
                   png: { type: 'string', enum: ['0', '1'], description: '1 adds base64 PNG masks' },
+                  points: {
+                    type: 'string',
+                    contentMediaType: 'application/json',
+                    description: 'JSON [[x, y], …] in original-image pixels (at most 64), inside the image',
+                    examples: ['[[120, 80], [40, 30]]'],
+                  },
+                  labels: {
+                    type: 'string',
+                    contentMediaType: 'application/json',
+                    description: "JSON [1, 0, …], one per point: 1 on the object (the default), 0 not it; at least one 1 unless there is a box",
+                    examples: ['[1, 0]'],
+                  },
+                  box: {
+                    type: 'string',
+                    contentMediaType: 'application/json',
+                    description:
+                      'JSON [x0, y0, x1, y1] in original-image pixels, inside the image. To refine an instance of a sam3-concept ' +
+                      "text result, send its box with the clicked points (no text); on the other families send the text with the points",
+                    examples: ['[10, 20, 200, 160]'],
+                  },
+                  allCandidates: {
+                    type: 'string',
+                    enum: ['0', '1', 'true', 'false'],
+                    description: "1 adds every candidate's mask (candidates[i].rle) to clicked results, not only the selected one's",
+                  },
                 },
               },
             },
@@ -71,7 +98,10 @@ export const OPENAPI = {
         },
         responses: {
           '200': { description: 'One result per prompt', content: { 'application/json': { schema: { $ref: '#/components/schemas/SegmentResponse' } } } },
-          '400': error('Bad option, prompt, multipart body (E_MULTIPART_LIMIT: more than 256 fields) or empty image'),
+          '400': error(
+            'Bad option, prompt (E_INVALID_PROMPT: also malformed points/labels/box JSON, clicks outside the image, several text prompts with clicks, ' +
+              'a prompt kind the package has no path for), multipart body (E_MULTIPART_LIMIT: more than 256 fields) or empty image',
+          ),
           '404': error('Unknown imageId (E_UNKNOWN_IMAGE)'),
           '413': error('Upload or image too large, or prompts × pixels past the mask budget (E_REQUEST_TOO_LARGE)'),
           '415': error('Body is not multipart/form-data'),
@@ -100,6 +130,12 @@ export const OPENAPI = {
             properties: { stage: { type: 'string' }, loaded: { type: 'integer' }, total: { type: 'integer' } },
           },
           backend: { type: ['string', 'null'], enum: ['cpu', 'openvino', 'tensorrt', null] },
+          family: { enum: ['sam3', 'sam2', 'sam', 'fixture', 'sam3-concept'], description: 'once ready: the model family' },
+          prompts: {
+            type: 'array',
+            items: { enum: ['text', 'points', 'box'] },
+            description: 'once ready: the prompt kinds the package answers (points and box come together)',
+          },
           error: { $ref: '#/components/schemas/Error/properties/error' },
         },
       },
@@ -120,12 +156,19 @@ export const OPENAPI = {
             items: {
               type: 'object',
               properties: {
-                prompt: { type: 'string' },
+                prompt: { type: 'string', description: 'the text, else what was clicked ("2 points + box")' },
+                points: { type: 'array', items: { type: 'array', items: { type: 'number' } }, description: 'the points sent' },
+                labels: { type: 'array', items: { enum: [0, 1] }, description: "the points' labels (a box exemplar's label on sam3-concept)" },
+                box: { type: 'array', items: { type: 'number' }, description: 'the box sent' },
                 score: { type: 'number', description: 'the best instance\'s score (the best candidate\'s when none passed)' },
                 passedThreshold: { type: 'boolean', description: 'whether any instance passed the threshold' },
                 presence: { type: 'number', description: 'sam3-concept: σ of the presence logit' },
-                candidateIndex: { type: 'integer', description: 'tracker families: the selected candidate' },
-                candidates: { type: 'array', items: { type: 'object', properties: { iou: { type: 'number' } } }, description: 'tracker families' },
+                candidateIndex: { type: 'integer', description: 'tracker families and clicks: the selected candidate (the highest predicted IoU for clicks)' },
+                candidates: {
+                  type: 'array',
+                  items: { type: 'object', properties: { iou: { type: 'number' }, rle: { $ref: '#/components/schemas/Rle', description: 'with allCandidates' } } },
+                  description: "tracker families, and clicks on every family: each candidate's predicted IoU",
+                },
                 bbox: { type: 'array', items: { type: 'integer' }, description: '[x, y, width, height] of the union mask' },
                 area: { type: 'integer' },
                 rle: { $ref: '#/components/schemas/Rle', description: 'the union of the instances' },

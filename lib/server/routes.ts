@@ -3,8 +3,10 @@ import { isSam3ClipError } from '../errors.js';
 import type { ImageEmbedding } from '../image-embedding.js';
 import type { LruCache } from '../lru.js';
 import { resultToJson } from '../result-json.js';
-import { resolvePrompts, resolveSegmentOptions, type StageTimings } from '../options.js';
+import { resolveSegmentOptions, type StageTimings } from '../options.js';
 import type { Segmenter, SegmentResult } from '../segmenter.js';
+import { checkAnswerable, formPrompt } from './form-prompt.js';
+import { booleanField, numberField } from './form-fields.js';
 import { HttpError, sendJson } from './http-errors.js';
 import type { Limiter } from './limiter.js';
 import type { LoadState } from './load-state.js';
@@ -52,10 +54,14 @@ export function route(req: IncomingMessage): Handler {
 
 async function health(ctx: ServerContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { status, progress, error } = ctx.load;
+  // What the loaded package answers, so a client (the page) knows whether it may send clicks.
+  const family = ctx.segmenter.manifest?.family;
+  const prompts = ctx.segmenter.promptPaths;
   sendJson(res, 200, {
     status,
     progress,
     backend: ctx.segmenter.backendInfo?.name ?? null,
+    ...(status === 'ready' && family && prompts ? { family, prompts } : {}),
     ...(error ? { error: { code: error.code, message: error.message } } : {}),
   });
 }
@@ -102,15 +108,6 @@ async function embed(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   sendJson(res, 200, { id: embedding.key, width: embedding.width, height: embedding.height });
 }
 
-/** A numeric form field; range checks are left to the library so the messages match its API. */
-function numberField(form: MultipartForm, name: string): number | undefined {
-  const raw = form.fields.get(name)?.at(-1);
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n)) throw new HttpError(400, 'E_INVALID_OPTION', `${name} must be a number, got ${JSON.stringify(raw)}`);
-  return n;
-}
-
 async function segment(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const form = await readMultipart(req, ctx.maxUploadBytes);
   const { prompts, negative } = parsePrompts(form.fields.get('prompt') ?? [], form.fields.get('negative') ?? []);
@@ -118,12 +115,14 @@ async function segment(ctx: ServerContext, req: IncomingMessage, res: ServerResp
   const smoothness = numberField(form, 'smoothness');
   const maxInstances = numberField(form, 'maxInstances');
   const wantPng = ['1', 'true'].includes(form.fields.get('png')?.at(-1) ?? '');
+  const allCandidates = booleanField(form, 'allCandidates');
   // Checked before any model work so a typo costs no encoder run and no queue slot.
-  resolvePrompts(prompts);
+  const prompt = formPrompt(form, prompts);
   const tuning = {
     ...(threshold !== undefined ? { threshold } : {}),
     ...(smoothness !== undefined ? { smoothness } : {}),
     ...(maxInstances !== undefined ? { maxInstances } : {}),
+    ...(allCandidates !== undefined ? { allCandidates } : {}),
   };
   resolveSegmentOptions({ negative, ...tuning });
   const imageId = form.fields.get('imageId')?.at(-1);
@@ -133,11 +132,13 @@ async function segment(ctx: ServerContext, req: IncomingMessage, res: ServerResp
     cached = ctx.embeddings.get(imageId);
     if (!cached || cached.disposed) throw new HttpError(404, 'E_UNKNOWN_IMAGE', `No embedding ${imageId}; POST the image to /api/embed again`);
   }
+  ctx.load.assertReady();
+  await checkAnswerable(ctx.segmenter, prompt, form.image);
 
   const timings: StageTimings = {};
   const { embedding, results } = await withDeadline(ctx, res, async (signal) => {
     const embedding = cached ?? (await embedImage(ctx, form.image!, signal, timings));
-    const results = await ctx.segmenter.segment(embedding, prompts, {
+    const results = await ctx.segmenter.segment(embedding, prompt, {
       negative,
       signal,
       timings,

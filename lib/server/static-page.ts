@@ -7,6 +7,7 @@ const PAGE_FILES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/clicks.js': { file: 'clicks.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
   // Browsers ask for /favicon.ico unprompted; an SVG answers both names.
   '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },

@@ -16,8 +16,10 @@ export interface Fidelity {
   score: number;
   /** sam3-concept: box corners, px. */
   boxPx: number;
-  /** sam3-concept: each instance's mask IoU. */
+  /** sam3-concept: each instance's mask IoU; clicks: each candidate's mask IoU. */
   maskIou: number;
+  /** Points and boxes (the interactive path): each candidate's predicted IoU. */
+  clickIou: number;
 }
 
 export interface HostBackendCase {
@@ -26,11 +28,13 @@ export interface HostBackendCase {
   fidelity: Fidelity;
 }
 
-const FP32: Fidelity = { iou: 1e-3, agreement: 0.999, score: 1e-4, boxPx: 1, maskIou: 0.99 };
+const FP32: Fidelity = { iou: 1e-3, agreement: 0.999, score: 1e-4, boxPx: 1, maskIou: 0.99, clickIou: 1e-4 };
 // Measured on the committed tiny packages (random weights, which amplify rounding more than trained
 // ones): predicted IoU within 3.4e-3, masks ≥ 99.3% equal; instance scores within 0.013, boxes within
-// 3.5 px, mask IoU ≥ 0.96. The bounds leave room for another CPU's BF16 kernels.
-export const BF16: Fidelity = { iou: 0.01, agreement: 0.98, score: 0.03, boxPx: 6, maskIou: 0.93 };
+// 3.5 px, mask IoU ≥ 0.96; clicks on the tracker graphs (whose random IoU head is scaled ×40 so the
+// candidates' IoUs differ) within 0.025, candidate masks IoU ≥ 0.95. The bounds leave room for another
+// CPU's BF16 kernels.
+export const BF16: Fidelity = { iou: 0.01, agreement: 0.98, score: 0.03, boxPx: 6, maskIou: 0.93, clickIou: 0.05 };
 
 const { addon: openvino, device } = openvinoAddon();
 

@@ -148,8 +148,8 @@ class BenchPipeline:
             ids, mask = self.tokens(prompts)
             text = m.text_encoder(ids, mask) if self.concept else m.text_encoder(ids)
         with timed.stage("promptPath"), torch.inference_mode(), self.autocast():
-            if self.concept:
-                out = tuple(o.float() for o in m.detector(*features.tensors, text, mask))
+            if self.concept:  # the image encoder's first three outputs are the detector's FPN levels
+                out = tuple(o.float() for o in m.detector(*features.tensors[:3], text, mask))
             else:
                 out = tuple(o.float() for o in m.mask_decoder(*features.tensors, m.projection(text)))
         with timed.stage("postprocess"), torch.inference_mode():

@@ -18,11 +18,15 @@ re-drawn from the seed in three steps:
    are centred with spread MASK_LOGIT_STD. On photos this gives scores across 0–1 that change with the prompt,
    presence that changes with image and prompt, and masks with both foreground and background.
 
-Everything is drawn from a torch.Generator seeded with the seed: the same seed gives the same weights.
+Everything is drawn from a torch.Generator seeded with the seed: the same seed gives the same weights. The
+calibration runs on one thread: its sums over the probe are float32 reductions whose order (and so their last bits)
+follows torch's thread count, which would make the calibrated heads differ by a few ulps from one machine to the
+next.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import torch
@@ -40,11 +44,21 @@ PROBE_PROMPTS = 4
 
 def init_test_weights(model, seed: int) -> None:
     gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
+    with torch.no_grad(), one_thread():
         _redraw(model, gen)
         _scale_decoder_residuals(model, DECODER_RESIDUAL_GAIN)
         _calibrate_heads(model, gen)
     model.eval()
+
+
+@contextlib.contextmanager
+def one_thread():
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(saved)
 
 
 def _redraw(model: nn.Module, gen: torch.Generator) -> None:

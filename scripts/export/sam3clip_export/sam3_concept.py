@@ -1,13 +1,19 @@
-"""SAM3 promptable concept segmentation (transformers Sam3Model) split into the family sam3-concept's three graphs.
+"""SAM3 promptable concept segmentation (transformers Sam3Model) and the SAM3 tracker's interactive path
+(Sam3TrackerModel, on the same ViT) split into the family sam3-concept's graphs.
 
-  image_encoder  pixel_values [1,3,S,S] → fpn_feats_0/1/2 [1,C,4h,4w] / [1,C,2h,2w] / [1,C,h,w]
-  text_encoder   input_ids, attention_mask [B,L] → text_features [B,L,T]
-  detector       fpn_feats_0/1/2, text_features, attention_mask → pred_logits [B,Q], pred_boxes [B,Q,4],
-                 pred_masks [B,Q,m,m], presence_logits [B,1]
+  image_encoder   pixel_values [1,3,S,S] → fpn_feats_0/1/2 [1,C,4h,4w] / [1,C,2h,2w] / [1,C,h,w] (the detector's
+                  neck) and image_embeddings [1,256,h,w], high_res_feats_0 [1,32,4h,4w], high_res_feats_1
+                  [1,64,2h,2w] (the tracker's), from one ViT run
+  text_encoder    input_ids, attention_mask [B,L] → text_features [B,L,T]
+  detector        fpn_feats_0/1/2, text_features, attention_mask → pred_logits [B,Q], pred_boxes [B,Q,4],
+                  pred_masks [B,Q,m,m], presence_logits [B,1]
+  detector_boxes  the detector's inputs + input_boxes [B,nb,4] (cxcywh, 0–1), input_boxes_labels [B,nb] → the same
+  prompt_encoder  input_points [B,n,2] (S frame), input_labels [B,n] → sparse_embeddings [B,n,256]
+  mask_decoder    image_embeddings, high_res_feats_0/1, prompt_embeds [B,N,256] → masks [B,3,4h,4w], iou_scores [B,3]
 
-The image is encoded once and the text once per prompt (the library caches both); the detector is
-``Sam3Model.forward`` itself on those precomputed parts (tests/test_concept_package.py checks it against
-``model(pixel_values=…, input_ids=…)``).
+The image is encoded once and the text once per prompt (the library caches both); the detectors are
+``Sam3Model.forward`` itself on those precomputed parts, the tracker graphs the tracker families' own modules
+(tests/test_concept_package.py checks every graph against transformers).
 """
 
 from __future__ import annotations
@@ -21,8 +27,11 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .common import load_pretrained
+from .common import TrackerImageEncoder, TrackerMaskDecoder, load_pretrained
+from .concept_boxes import batched_box_pooling
+from .concept_tracker import build_concept_tracker, tracker_dims, vit_output_reused
 from .package_writer import GraphSpec, write_graph_package
+from .prompt_encoder import PointPromptEncoder, prompt_encoder_example
 from .sam3_tracker import _tile_by_gather
 
 # Sam3Model.forward reads the first three FPN levels (strides ×4, ×2, ×1 of the patch grid); a fourth, coarser
@@ -64,7 +73,7 @@ CONCEPT_PRESETS: dict[str, dict] = {
             "num_hidden_layers": 2, "num_attention_heads": 2, "max_position_embeddings": 32, "projection_dim": 16,
             "hidden_act": "gelu",
         },
-        # Box prompts are not part of the package; the geometry encoder only has to exist.
+        # Box exemplars (graph detector_boxes): one geometry layer, 2×2 ROI pooling.
         "geometry_encoder_config": {"hidden_size": TINY_WIDTH, "num_layers": 1, "intermediate_size": 128,
                                     "roi_size": 2},
         "detr_encoder_config": {"hidden_size": TINY_WIDTH, "num_layers": 1, "intermediate_size": 128},
@@ -205,18 +214,24 @@ def materialized_masks():
 
 
 class ConceptImageEncoder(nn.Module):
-    """pixel_values [1,3,S,S] → the three FPN levels Sam3Model.forward uses (``get_vision_features``)."""
+    """pixel_values [1,3,S,S] → the three FPN levels Sam3Model.forward uses (``get_vision_features``), then the
+    tracker's image_embeddings, high_res_feats_0, high_res_feats_1 (common.TrackerImageEncoder: its neck,
+    conv_s0/conv_s1, the no-memory token added to the 1× level) on the same ViT output: the ViT runs once."""
 
-    def __init__(self, model):
+    def __init__(self, model, tracker):
         super().__init__()
         self.model = model
+        self.tracker_features = TrackerImageEncoder(tracker)
         # transformers tiles the ViT's pretraining-size position embeddings with Tile on a traced size (a Concat with
         # a declared shape ONNX Runtime rejects at load, and computed Tile repeats TensorRT takes for shape tensors);
         # the tracker export's gather with constant indices is the same tiling.
         model.vision_encoder.backbone.embeddings._tile_position_embeddings = _tile_by_gather
 
     def forward(self, pixel_values: torch.Tensor):
-        return tuple(self.model.get_vision_features(pixel_values).fpn_hidden_states[:USED_LEVELS])
+        vision = self.model.get_vision_features(pixel_values)
+        levels = tuple(vision.fpn_hidden_states[:USED_LEVELS])
+        with vit_output_reused(self.tracker_features.model, vision.last_hidden_state):
+            return levels + tuple(self.tracker_features(pixel_values))
 
 
 class ConceptTextEncoder(nn.Module):
@@ -254,6 +269,9 @@ class ConceptDetector(nn.Module):
                 self.register_buffer(f"position_encoding_{i}", pe.detach().clone(), persistent=False)
 
     def forward(self, fpn_feats_0, fpn_feats_1, fpn_feats_2, text_features, attention_mask):
+        return self._run(fpn_feats_0, fpn_feats_1, fpn_feats_2, text_features, attention_mask)
+
+    def _run(self, fpn_feats_0, fpn_feats_1, fpn_feats_2, text_features, attention_mask, **boxes):
         from transformers.modeling_outputs import BaseModelOutputWithPooling
         from transformers.models.sam3.modeling_sam3 import Sam3VisionEncoderOutput
 
@@ -264,8 +282,21 @@ class ConceptDetector(nn.Module):
         vision = Sam3VisionEncoderOutput(fpn_hidden_states=feats + (None,), fpn_position_encoding=encodings + (None,))
         with materialized_masks():
             out = self.model(vision_embeds=vision, text_embeds=BaseModelOutputWithPooling(pooler_output=text_features),
-                             attention_mask=attention_mask)
+                             attention_mask=attention_mask, **boxes)
         return out.pred_logits, out.pred_boxes, out.pred_masks, out.presence_logits
+
+
+class ConceptBoxDetector(ConceptDetector):
+    """ConceptDetector with box exemplars: + input_boxes [B,nb,4] (cx, cy, w, h on the 0–1 scale of the image, what
+    Sam3Processor gives Sam3Model) and input_boxes_labels int64 [B,nb] (1 positive, 0 negative, -10 a padding box
+    that is ignored, so prompts with fewer boxes can share a batch). The text prompt stays: Sam3Model attends to
+    the text tokens and the boxes' geometry tokens together (Sam3Processor's text for boxes alone is "visual")."""
+
+    def forward(self, fpn_feats_0, fpn_feats_1, fpn_feats_2, text_features, attention_mask, input_boxes,
+                input_boxes_labels):
+        with batched_box_pooling(self.model):
+            return self._run(fpn_feats_0, fpn_feats_1, fpn_feats_2, text_features, attention_mask,
+                             input_boxes=input_boxes, input_boxes_labels=input_boxes_labels)
 
 
 # Defaults of the library's post-processing (manifest "thresholds"): instance score σ(logit)·σ(presence) and mask
@@ -274,15 +305,26 @@ SCORE_THRESHOLD = 0.5
 MASK_THRESHOLD = 0.5
 
 
+# The tracker's random weights are drawn from seed + 1, so the concept model's stay those of the seed alone.
+TRACKER_SEED_OFFSET = 1
+DETECTOR_OUTPUTS = ["pred_logits", "pred_boxes", "pred_masks", "presence_logits"]
+TRACKER_FEATURES = ["image_embeddings", "high_res_feats_0", "high_res_feats_1"]
+
+
 @dataclass
 class ConceptModules:
-    """The three sam3-concept graphs' modules around one Sam3Model, and the package dims (concept_dims)."""
+    """The sam3-concept graphs' modules around one Sam3Model and its Sam3TrackerModel (which shares its ViT), and
+    the package dims (concept_dims, and tracker_dims under "tracker")."""
 
     family: str
     model: nn.Module
+    tracker: nn.Module
     image_encoder: nn.Module
     text_encoder: nn.Module
     detector: nn.Module
+    detector_boxes: nn.Module
+    prompt_encoder: nn.Module
+    mask_decoder: nn.Module
     dims: dict
     tokenizer_checkpoint: str | None = None  # the Sam3 checkpoint folder: its own tokenizer.json, if it has one
 
@@ -303,21 +345,46 @@ class ConceptModules:
             mask[b, :n] = 1
         feats = [torch.randn(1, C, int(h * s), int(w * s), generator=gen) for s in USED_SCALES]
         text = torch.randn(2, L, T, generator=gen)
+        # Two boxes per prompt, a positive and a negative one in the first: both label embeddings are used.
+        centres, sizes = 0.2 + 0.6 * torch.rand(2, 2, 2, generator=gen), 0.1 + 0.4 * torch.rand(2, 2, 2, generator=gen)
+        boxes = torch.cat([centres, sizes], dim=-1)
+        box_labels = torch.tensor([[1, 0], [1, 1]], dtype=torch.int64)
+        tk = d["tracker"]
+        tC, (th, tw) = tk["embedding_channels"], tk["embedding_size"]
+        tracker_feats = [torch.randn(1, tC, th, tw, generator=gen),
+                         torch.randn(1, tC // 8, 4 * th, 4 * tw, generator=gen),
+                         torch.randn(1, tC // 4, 2 * th, 2 * tw, generator=gen)]
+        prompts = torch.randn(2, 3, tC, generator=gen)
         feat_names = [f"fpn_feats_{i}" for i in range(USED_LEVELS)]
         B = {0: "B"}
-        outputs = ["pred_logits", "pred_boxes", "pred_masks", "presence_logits"]
+        outputs = DETECTOR_OUTPUTS
+        detector_shapes = {"pred_logits": ["B", Q], "pred_boxes": ["B", Q, 4], "pred_masks": ["B", Q, m, m],
+                           "presence_logits": ["B", 1]}
+        points = {0: "B", 1: "n"}
         return [
-            GraphSpec("image_encoder", self.image_encoder, (pixels,), ["pixel_values"], feat_names),
+            GraphSpec("image_encoder", self.image_encoder, (pixels,), ["pixel_values"], feat_names + TRACKER_FEATURES),
             GraphSpec("text_encoder", self.text_encoder, (ids, mask), ["input_ids", "attention_mask"],
                       ["text_features"], {"input_ids": B, "attention_mask": B, "text_features": B}),
             GraphSpec("detector", self.detector, (*feats, text, mask), feat_names + ["text_features", "attention_mask"],
                       outputs, {"text_features": B, "attention_mask": B, **{o: B for o in outputs}},
-                      output_shapes={"pred_logits": ["B", Q], "pred_boxes": ["B", Q, 4], "pred_masks": ["B", Q, m, m],
-                                     "presence_logits": ["B", 1]}),
+                      output_shapes=detector_shapes),
+            GraphSpec("detector_boxes", self.detector_boxes, (*feats, text, mask, boxes, box_labels),
+                      feat_names + ["text_features", "attention_mask", "input_boxes", "input_boxes_labels"], outputs,
+                      {"text_features": B, "attention_mask": B, "input_boxes": {0: "B", 1: "nb"},
+                       "input_boxes_labels": {0: "B", 1: "nb"}, **{o: B for o in outputs}},
+                      output_shapes=detector_shapes),
+            # The tracker graphs as the tracker families export them (package_writer.tracker_graphs).
+            GraphSpec("prompt_encoder", self.prompt_encoder, prompt_encoder_example(S),
+                      ["input_points", "input_labels"], ["sparse_embeddings"],
+                      {"input_points": points, "input_labels": points, "sparse_embeddings": points},
+                      output_shapes={"sparse_embeddings": ["B", "n", tC]}),
+            GraphSpec("mask_decoder", self.mask_decoder, (*tracker_feats, prompts),
+                      TRACKER_FEATURES + ["prompt_embeds"], ["masks", "iou_scores"],
+                      {"prompt_embeds": {0: "B", 1: "N"}, "masks": B, "iou_scores": B}),
         ]
 
     def manifest_fields(self) -> dict:
-        d = self.dims
+        d, tk = self.dims, self.dims["tracker"]
         return {
             "image": {"size": d["image_size"], "resize": d["resize"], "mean": list(d["mean"]), "std": list(d["std"])},
             "tokenizer": {"contextLength": d["context_length"], "padId": d["pad_id"], "lowercase": True,
@@ -326,6 +393,8 @@ class ConceptModules:
                      "textFeatures": d["text_features"], "queries": d["queries"]},
             "mask": {"size": d["mask_size"]},
             "thresholds": {"score": SCORE_THRESHOLD, "mask": MASK_THRESHOLD},
+            "tracker": {"embeddingChannels": tk["embedding_channels"], "embeddingSize": list(tk["embedding_size"]),
+                        "maskSize": tk["mask_size"], "candidates": tk["candidates"]},
         }
 
     def write(self, out_dir: str, **kwargs) -> dict:
@@ -334,20 +403,29 @@ class ConceptModules:
                                    fields=self.manifest_fields(), **kwargs)
 
 
-def concept_modules(model, checkpoint: str | None = None) -> ConceptModules:
-    """Wraps a Sam3Model (its weights as they are now: the detector snapshots the position encodings only)."""
-    model = model.eval()
+def concept_modules(model, tracker, checkpoint: str | None = None) -> ConceptModules:
+    """Wraps a Sam3Model and its tracker (their weights as they are now: the detectors snapshot the position
+    encodings, the mask decoder the tracker's dense and positional embeddings)."""
+    model, tracker = model.eval(), tracker.eval()
     dims = concept_dims(model, checkpoint)
+    dims["tracker"] = tracker_dims(tracker)
+    if dims["tracker"]["embedding_size"] != dims["embedding_size"]:
+        raise ValueError(f"the tracker's grid {dims['tracker']['embedding_size']} is not the ViT's "
+                         f"{dims['embedding_size']}")
     return ConceptModules(
-        family="sam3-concept", model=model, image_encoder=ConceptImageEncoder(model).eval(),
+        family="sam3-concept", model=model, tracker=tracker, image_encoder=ConceptImageEncoder(model, tracker).eval(),
         text_encoder=ConceptTextEncoder(model).eval(), detector=ConceptDetector(model, dims["embedding_size"]).eval(),
+        detector_boxes=ConceptBoxDetector(model, dims["embedding_size"]).eval(),
+        prompt_encoder=PointPromptEncoder(tracker).eval(), mask_decoder=TrackerMaskDecoder(tracker).eval(),
         dims=dims, tokenizer_checkpoint=checkpoint,
     )
 
 
 def build_concept_modules(preset: str = "full", *, checkpoint: str | None = None, random_init: bool = False,
                           seed: int = 0) -> ConceptModules:
+    """The concept model and its tracker from one checkpoint folder (facebook/sam3's layout), or both random."""
     if checkpoint is None and not random_init:
-        raise ValueError("give --sam-checkpoint (a Sam3Model folder), or --random-init")
-    return concept_modules(build_sam3_concept(preset, checkpoint=checkpoint, random_init=random_init, seed=seed),
-                           checkpoint)
+        raise ValueError("give --sam-checkpoint (facebook/sam3's folder), or --random-init")
+    model = build_sam3_concept(preset, checkpoint=checkpoint, random_init=random_init, seed=seed)
+    tracker = build_concept_tracker(model, preset, checkpoint, seed + TRACKER_SEED_OFFSET)
+    return concept_modules(model, tracker, checkpoint)

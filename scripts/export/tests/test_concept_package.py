@@ -2,12 +2,16 @@
 (test/fixtures/sam3-concept-tiny-reference): regenerate the package into a temp folder and check that
 
 - its manifest is the committed one (hashes apart),
-- the wrappers are Sam3Model.forward, and ONNX Runtime's chain (image_encoder → text_encoder → detector, the
-  regenerated graphs and the committed ones) matches PyTorch on inputs unlike the tracing inputs: photos, real
-  prompts, batches of 1 and 3, prompts of different lengths,
+- the wrappers are transformers' own forward passes: detector and detector_boxes are Sam3Model.forward (text,
+  text + box exemplars), image_encoder's tracker outputs are Sam3TrackerModel's image features with the
+  no-memory token on the 1× level, prompt_encoder + mask_decoder are Sam3TrackerModel.forward,
+- ONNX Runtime's chains (the regenerated graphs and the committed ones) match PyTorch on inputs unlike the tracing
+  inputs: photos, real prompts, batches of 1 and 3, prompts of different lengths, one to three boxes, points,
 - the committed references are what transformers gives now (so a transformers change shows up here),
-- the library's decoding, resize and tokenization equal Sam3Processor's,
-- exporting from a checkpoint folder (save_pretrained) gives the same package, and fp16 exports load.
+- the library's decoding, resize, tokenization and box / point transforms equal Sam3Processor's and
+  Sam3TrackerProcessor's,
+- exporting from a checkpoint folder in facebook/sam3's layout gives the same package (a folder without the
+  tracker, or a tracker on another ViT, is refused), and fp16 exports load.
 
 Needs the built library (npm run build:ts, done by npm test before these run in CI) and ../shared/images.
 """
@@ -22,13 +26,17 @@ import pytest
 import torch
 
 from sam3clip_export.concept_fixture import (
-    CONCEPT_PACKAGE_DIR, CONCEPT_REFERENCE_DIR, IMAGES, PROMPTS, SHARED_IMAGES, check_reference, concept_reference,
-    image_paths, make_concept_package,
+    BOX_CASES, CONCEPT_PACKAGE_DIR, CONCEPT_REFERENCE_DIR, IMAGES, PROMPTS, SHARED_IMAGES, TRACKER_CASES,
+    check_reference, concept_reference, image_paths, make_concept_package,
 )
-from sam3clip_export.concept_parity import DETECTOR_OUTPUTS, compare_concept, library_inputs, ort_concept, scores
+from sam3clip_export.concept_parity import (
+    DETECTOR_OUTPUTS, TRACKER_FEATURES, compare_boxes, compare_concept, compare_tracker, library_boxes,
+    library_inputs, library_prompt_tokens, ort_concept, ort_image, scores,
+)
 from sam3clip_export.concept_reference import (
     concept_processor, load_photo, read_concept_reference, rle_decode, rle_encode, transformers_outputs,
 )
+from sam3clip_export.concept_tracker_reference import tracker_processor
 from sam3clip_export.parity import OrtPackage
 from sam3clip_export.sam3_concept import image_settings
 
@@ -61,6 +69,9 @@ def test_manifest_matches_committed(regenerated):
     assert {k: v["path"] for k, v in new["files"].items()} == {k: v["path"] for k, v in old["files"].items()}
     assert new["files"]["tokenizer"] == old["files"]["tokenizer"]
     assert old["family"] == "sam3-concept" and old["tokenizer"]["attentionMask"] is True
+    assert old["tracker"] == {"embeddingChannels": 256, "embeddingSize": old["dims"]["embeddingSize"],
+                              "maskSize": 4 * old["dims"]["embeddingSize"][0], "candidates": 3}
+    assert {"detector_boxes", "prompt_encoder", "mask_decoder"} <= set(old["files"])
     from sam3clip_export.package_writer import sha256_file
 
     for key, f in old["files"].items():  # the committed files are the ones the committed manifest names
@@ -72,13 +83,144 @@ def test_wrappers_are_sam3model_forward(regenerated):
     processor = concept_processor(out, read_manifest(out))
     _, inputs, want = transformers_outputs(modules.model, processor, os.path.join(SHARED_IMAGES, "coffee.png"), PROMPTS)
     with torch.no_grad():
-        feats = modules.image_encoder(inputs["pixel_values"][:1])
+        feats = modules.image_encoder(inputs["pixel_values"][:1])[:3]
         text = modules.text_encoder(inputs["input_ids"], inputs["attention_mask"])
         got = modules.detector(*feats, text, inputs["attention_mask"])
     # Equal up to float rounding: transformers ran the ViT on the image three times over (a batch of 3), which
     # rounds a little differently from one image.
     for name, g in zip(DETECTOR_OUTPUTS, got):
         torch.testing.assert_close(g, getattr(want, name), atol=1e-4, rtol=1e-5, msg=name)
+
+
+def test_detector_boxes_is_sam3model_with_boxes(regenerated):
+    """A batch of two prompts with one and two boxes: Sam3Processor pads the first with a -10 box, which both
+    Sam3Model and the detector_boxes graph (ONNX Runtime too) ignore."""
+    out, modules = regenerated
+    processor = concept_processor(out, read_manifest(out))
+    photo = load_photo(os.path.join(SHARED_IMAGES, "coffee.png"))
+    (_, text, boxes, labels) = BOX_CASES[1]
+    inputs = processor(images=[photo, photo], text=["a cup", text], input_boxes=[boxes[:1], boxes],
+                       input_boxes_labels=[labels[:1], labels], return_tensors="pt")
+    assert inputs["input_boxes_labels"].tolist() == [[1, -10], [1, 0]]
+    with torch.no_grad():
+        want = modules.model(**inputs)
+        feats = modules.image_encoder(inputs["pixel_values"][:1])[:3]
+        text_features = modules.text_encoder(inputs["input_ids"], inputs["attention_mask"])
+        args = (*feats, text_features, inputs["attention_mask"], inputs["input_boxes"], inputs["input_boxes_labels"])
+        got = modules.detector_boxes(*args)
+        alone = modules.detector_boxes(*feats, text_features[:1], inputs["attention_mask"][:1],
+                                       inputs["input_boxes"][:1, :1], inputs["input_boxes_labels"][:1, :1])
+        text_only = modules.detector(*feats, text_features, inputs["attention_mask"])
+    for name, g, a, t in zip(DETECTOR_OUTPUTS, got, alone, text_only):
+        torch.testing.assert_close(g, getattr(want, name), atol=1e-4, rtol=1e-5, msg=name)
+        torch.testing.assert_close(g[:1], a, atol=1e-4, rtol=1e-5, msg=f"{name}: the padding box is not ignored")
+    assert (got[0] - text_only[0]).abs().max() > 0.1  # the boxes matter
+    pkg = OrtPackage(out)
+    names = [i.name for i in pkg.sessions["detector_boxes"].get_inputs()]
+    onnx_out = pkg.run("detector_boxes", dict(zip(names, [a.numpy() for a in args])))
+    for name, g, w in zip(DETECTOR_OUTPUTS, onnx_out, got):
+        assert np.abs(g - w.numpy()).max() < 1e-3 * max(1.0, float(np.abs(w.numpy()).max())), name
+
+
+def test_image_encoder_runs_the_vit_once_for_both_heads(regenerated):
+    """image_encoder's tracker outputs are Sam3TrackerModel's own image features (its ViT run by transformers)
+    with the no-memory token on the 1× level, and the graph holds one ViT."""
+    import onnx
+
+    out, modules = regenerated
+    tracker = modules.tracker
+    assert tracker.no_memory_embedding.abs().max() > 0.01  # a token at the wrong level would show
+    pixels = concept_processor(out, read_manifest(out))(images=load_photo(os.path.join(SHARED_IMAGES, "astronaut.png")),
+                                                        return_tensors="pt")["pixel_values"]
+    with torch.no_grad():
+        got = modules.image_encoder(pixels)
+        levels = tracker.get_image_features(pixels, return_dict=True).fpn_hidden_states  # each HW×1×C
+        levels = list(levels)[: len(tracker.backbone_feature_sizes)]
+        levels[-1] = levels[-1] + tracker.no_memory_embedding  # the official rule: the 1× level
+        want = [m.permute(1, 2, 0).reshape(1, -1, *s) for m, s in zip(levels, tracker.backbone_feature_sizes)]
+    for name, g, w in zip(TRACKER_FEATURES, got[3:], [want[2], want[0], want[1]]):
+        torch.testing.assert_close(g, w, atol=1e-5, rtol=1e-5, msg=name)
+    graph = onnx.load(os.path.join(out, "image_encoder.onnx")).graph
+    attention = [n.name for n in graph.node if "/backbone/layers.0/" in n.name and n.op_type == "MatMul"]
+    assert attention and not [n for n in attention if "tracker" in n], "the tracker path runs a second ViT"
+    outputs = [o.name for o in graph.output]
+    assert outputs == ["fpn_feats_0", "fpn_feats_1", "fpn_feats_2", *TRACKER_FEATURES]
+
+
+@pytest.mark.parametrize("image,points,labels,box", TRACKER_CASES, ids=[c[0] for c in TRACKER_CASES])
+def test_tracker_graphs_are_sam3trackermodel(regenerated, image, points, labels, box):
+    """prompt_encoder (fed the library's tokens) + mask_decoder, in PyTorch and under ONNX Runtime (regenerated and
+    committed), give Sam3TrackerModel.forward's candidates and IoUs for Sam3TrackerProcessor's prompt."""
+    out, modules = regenerated
+    manifest = read_manifest(out)
+    processor = tracker_processor(manifest)
+    photo = load_photo(os.path.join(SHARED_IMAGES, image))
+    kwargs = {"input_points": [[points]], "input_labels": [[labels]]}
+    if box is not None:
+        kwargs["input_boxes"] = [[box]]
+    inputs = processor(images=photo, return_tensors="pt", **kwargs)
+    input_points, input_labels = library_prompt_tokens(points, labels, box, (photo.height, photo.width), 224)
+    with torch.no_grad():
+        want = modules.tracker(pixel_values=inputs["pixel_values"], input_points=inputs["input_points"],
+                               input_labels=inputs["input_labels"], input_boxes=inputs.get("input_boxes"),
+                               multimask_output=True)
+        feats = modules.image_encoder(inputs["pixel_values"])[3:]
+        sparse = modules.prompt_encoder(torch.from_numpy(input_points), torch.from_numpy(input_labels))
+        masks, iou = modules.mask_decoder(*feats, sparse)
+    torch.testing.assert_close(masks, want.pred_masks[0], atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(iou, want.iou_scores[0], atol=1e-5, rtol=1e-5)
+    for package in (out, CONCEPT_PACKAGE_DIR):
+        pkg = OrtPackage(package)
+        image_out = ort_image(pkg, inputs["pixel_values"].numpy())
+        emb = pkg.run("prompt_encoder", {"input_points": input_points, "input_labels": input_labels})[0]
+        got_masks, got_iou = pkg.run("mask_decoder", {**{n: image_out[n] for n in TRACKER_FEATURES},
+                                                      "prompt_embeds": emb})
+        assert np.abs(got_masks - masks.numpy()).max() < 1e-3 * np.abs(masks.numpy()).max(), package
+        assert np.abs(got_iou - iou.numpy()).max() < 1e-4, package
+
+
+@pytest.mark.parametrize("image,text,boxes,labels", BOX_CASES, ids=[c[0] for c in BOX_CASES])
+def test_onnx_detector_boxes_matches_pytorch(regenerated, image, text, boxes, labels):
+    out, modules = regenerated
+    for package in (out, CONCEPT_PACKAGE_DIR):
+        r = compare_boxes(modules, OrtPackage(package), os.path.join(SHARED_IMAGES, image), text, boxes, labels)
+        for name, (d, rel) in r["diffs"].items():
+            if name == "pred_masks":
+                assert rel < MASK_REL_TOL, f"{package} {name}: max |diff| {d} = {rel:.2e} of the largest logit"
+            else:
+                assert d < ABS_TOL, f"{package} {name}: max |diff| {d}"
+        assert r["same_kept"], package
+
+
+@pytest.mark.parametrize("image,points,labels,box", TRACKER_CASES, ids=[c[0] for c in TRACKER_CASES])
+def test_onnx_tracker_chain_matches_pytorch_on_library_inputs(regenerated, image, points, labels, box):
+    out, modules = regenerated
+    for package in (out, CONCEPT_PACKAGE_DIR):
+        r = compare_tracker(modules, OrtPackage(package), os.path.join(SHARED_IMAGES, image), points, labels, box)
+        for name, (d, rel) in r["diffs"].items():
+            assert (d < 1e-4) if name == "iou_scores" else (rel < 1e-3), f"{package} {name}: {d} ({rel:.2e})"
+
+
+def test_library_box_and_point_transforms_equal_the_processors(regenerated):
+    """The formulas docs/model-package.md gives the library, in float32, are bit for bit what Sam3Processor and
+    Sam3TrackerProcessor compute from original-pixel coordinates."""
+    out, _ = regenerated
+    manifest = read_manifest(out)
+    concept, tracker = concept_processor(out, manifest), tracker_processor(manifest)
+    boxes = [[30.0, 10.0, 380.0, 290.0], [0.5, 3.25, 451.0, 300.0], [-20.0, 17.0, 99.9, 123.4]]
+    points = [[260.0, 240.0], [0.0, 299.5], [450.9, 1.0]]
+    for name in ("chelsea.png", "coffee.png", "astronaut.png"):
+        photo = load_photo(os.path.join(SHARED_IMAGES, name))
+        hw = (photo.height, photo.width)
+        want = concept(images=photo, text="x", input_boxes=[boxes], input_boxes_labels=[[1, 0, 1]],
+                       return_tensors="pt")["input_boxes"].numpy()
+        np.testing.assert_array_equal(library_boxes(boxes, hw), want, err_msg=name)
+        got_points, got_labels = library_prompt_tokens(points, [1, 0, 1], boxes[0], hw, manifest["image"]["size"])
+        t = tracker(images=photo, input_points=[[points]], input_labels=[[[1, 0, 1]]], input_boxes=[[boxes[0]]],
+                    return_tensors="pt")
+        np.testing.assert_array_equal(got_points[0, :3], t["input_points"][0, 0].numpy(), err_msg=name)
+        np.testing.assert_array_equal(got_points[0, 3:5].reshape(-1), t["input_boxes"][0, 0].numpy(), err_msg=name)
+        assert got_labels.tolist() == [[1, 0, 1, 2, 3, -1]]
 
 
 @pytest.mark.parametrize("image,prompts", PARITY_CASES, ids=[c[0] for c in PARITY_CASES])
@@ -124,6 +266,16 @@ def test_a_trace_without_padding_still_reads_the_attention_mask(regenerated, tmp
         assert np.abs(g - w.numpy()).max() < 1e-3 * np.abs(w.numpy()).max(), name
 
 
+def assert_same_instances(got: dict, want: dict, where: str) -> None:
+    np.testing.assert_allclose(got["presence"], want["presence"], atol=1e-5, err_msg=where)
+    np.testing.assert_allclose(got["scores"], want["scores"], atol=1e-5, err_msg=where)
+    assert [i["query"] for i in got["instances"]] == [i["query"] for i in want["instances"]], where
+    for g, w in zip(got["instances"], want["instances"]):
+        np.testing.assert_allclose(g["box"], w["box"], atol=1e-3, err_msg=where)
+        agree = (rle_decode(g["mask"]) == rle_decode(w["mask"])).mean()
+        assert agree > 0.999, f"{where} query {w['query']}: masks agree on {agree:.5f}"
+
+
 def test_committed_references_are_what_transformers_gives_now(regenerated):
     out, modules = regenerated
     committed = read_concept_reference(CONCEPT_REFERENCE_DIR)
@@ -134,13 +286,25 @@ def test_committed_references_are_what_transformers_gives_now(regenerated):
     for want, got in zip(committed["cases"], now["cases"]):
         where = f"{want['image']} {want['prompt']!r}"
         assert (got["width"], got["height"], got["tokenIds"]) == (want["width"], want["height"], want["tokenIds"]), where
-        np.testing.assert_allclose(got["presence"], want["presence"], atol=1e-5, err_msg=where)
-        np.testing.assert_allclose(got["scores"], want["scores"], atol=1e-5, err_msg=where)
-        assert [i["query"] for i in got["instances"]] == [i["query"] for i in want["instances"]], where
-        for g, w in zip(got["instances"], want["instances"]):
-            np.testing.assert_allclose(g["box"], w["box"], atol=1e-3, err_msg=where)
-            agree = (rle_decode(g["mask"]) == rle_decode(w["mask"])).mean()
-            assert agree > 0.999, f"{where} query {w['query']}: masks agree on {agree:.5f}"
+        assert_same_instances(got, want, where)
+    assert [(c["image"], c["prompt"]["text"], c["prompt"]["boxes"], c["prompt"]["labels"])
+            for c in committed["boxCases"]] == [tuple(c) for c in BOX_CASES]
+    for want, got in zip(committed["boxCases"], now["boxCases"]):
+        where = f"{want['image']} {want['prompt']}"
+        assert (got["prompt"], got["tokenIds"]) == (want["prompt"], want["tokenIds"]), where
+        np.testing.assert_allclose(got["inputBoxes"], want["inputBoxes"], rtol=0, atol=1e-7, err_msg=where)
+        assert_same_instances(got, want, where)
+    assert [(c["image"], c["prompt"]["points"], c["prompt"]["labels"], c["prompt"]["box"])
+            for c in committed["trackerCases"]] == [tuple(c) for c in TRACKER_CASES]
+    for want, got in zip(committed["trackerCases"], now["trackerCases"]):
+        where = f"{want['image']} {want['prompt']}"
+        assert got["promptTokens"]["labels"] == want["promptTokens"]["labels"], where
+        np.testing.assert_allclose(got["promptTokens"]["points"], want["promptTokens"]["points"], atol=1e-4,
+                                   err_msg=where)
+        np.testing.assert_allclose(got["iouScores"], want["iouScores"], atol=1e-5, err_msg=where)
+        for k, (g, w) in enumerate(zip(got["candidates"], want["candidates"])):
+            agree = (rle_decode(g["rle"]) == rle_decode(w["rle"])).mean()
+            assert agree > 0.999, f"{where} candidate {k}: masks agree on {agree:.5f}"
 
 
 def test_references_follow_the_exif_orientation():
@@ -169,14 +333,18 @@ def test_library_preprocessing_and_tokens_equal_sam3processor(regenerated):
 
 
 def test_export_from_a_checkpoint_folder(regenerated, tmp_path):
-    """save_pretrained of the tiny model (+ the processor's tokenizer and image settings), then export_package.py
-    --sam-checkpoint: the same manifest and the same outputs as the random-init package."""
+    """The tiny concept model and its tracker saved as facebook/sam3's folder holds them (one safetensors with
+    detector_model.*, tracker_model.*, tracker_neck.*; a sam3_video config) with the processor's tokenizer and
+    image settings, then export_package.py --sam-checkpoint: the same manifest and the same outputs as the
+    random-init package, the ViT checked to be the tracker's too."""
     import export_package
+
+    from sam3clip_export.concept_tracker import save_official_layout
 
     out, modules = regenerated
     manifest = read_manifest(out)
     checkpoint, exported = str(tmp_path / "checkpoint"), str(tmp_path / "exported")
-    modules.model.save_pretrained(checkpoint)
+    save_official_layout(checkpoint, modules.model, modules.tracker)
     concept_processor(out, manifest).save_pretrained(checkpoint)
     assert image_settings(checkpoint, 0) == {"size": 224, "mean": [0.5] * 3, "std": [0.5] * 3}
     assert export_package.main(["--family", "sam3-concept", "--sam-checkpoint", checkpoint, "--out", exported,
@@ -191,6 +359,38 @@ def test_export_from_a_checkpoint_folder(regenerated, tmp_path):
     a, b = ort_concept(OrtPackage(exported), pixels, ids, mask), ort_concept(OrtPackage(out), pixels, ids, mask)
     for name in DETECTOR_OUTPUTS:
         np.testing.assert_allclose(a[name], b[name], atol=1e-5, err_msg=name)
+    tracker = compare_tracker(modules, OrtPackage(exported), image, [[225.0, 130.0]], [1], None)
+    for name, (d, _) in tracker["diffs"].items():
+        assert d < 1e-4, name
+    boxes = compare_boxes(modules, OrtPackage(exported), image, "a person", [[20.0, 10.0, 360.0, 512.0]], [1])
+    for name, (d, _) in boxes["diffs"].items():
+        assert d < 1e-3, name
+
+
+def test_a_checkpoint_without_the_tracker_is_refused(regenerated, tmp_path, capsys):
+    """A plain Sam3Model save has no tracker weights: from_pretrained would leave the tracker random (and with
+    SAM3's sizes take the detector's neck for the tracker's), so the export stops with a clear error."""
+    import export_package
+
+    out, modules = regenerated
+    checkpoint = str(tmp_path / "detector-only")
+    modules.model.save_pretrained(checkpoint)
+    concept_processor(out, read_manifest(out)).save_pretrained(checkpoint)
+    assert export_package.main(["--family", "sam3-concept", "--sam-checkpoint", checkpoint, "--out",
+                                str(tmp_path / "x"), "--name", "x"]) == 1
+    assert "no SAM3 tracker weights" in capsys.readouterr().err
+
+
+def test_a_tracker_on_another_vit_is_refused(regenerated):
+    from sam3clip_export.concept_tracker import check_same_vit, random_concept_tracker
+
+    _, modules = regenerated
+    tracker = random_concept_tracker(modules.model, "tiny", seed=5)
+    check_same_vit(modules.model, tracker)
+    with torch.no_grad():
+        next(tracker.vision_encoder.backbone.parameters()).add_(1e-3)
+    with pytest.raises(ValueError, match="ViT weights differ"):
+        check_same_vit(modules.model, tracker)
 
 
 def test_fp16_package_loads_and_roughly_matches(regenerated, tmp_path):
@@ -205,6 +405,11 @@ def test_fp16_package_loads_and_roughly_matches(regenerated, tmp_path):
     assert np.abs(scores(half) - scores(full)).max() < 0.05
     assert np.abs(half["pred_boxes"] - full["pred_boxes"]).max() < 0.02
     assert ((half["pred_masks"] > 0) == (full["pred_masks"] > 0)).mean() > 0.97
+    image = os.path.join(SHARED_IMAGES, "coffee.png")
+    box = compare_boxes(modules, OrtPackage(fp16), image, *BOX_CASES[1][1:])["diffs"]
+    assert box["pred_logits"][0] < 0.2 and box["pred_boxes"][0] < 0.02, box
+    tracker = compare_tracker(modules, OrtPackage(fp16), image, *TRACKER_CASES[2][1:])["diffs"]
+    assert tracker["iou_scores"][0] < 0.02 and tracker["masks"][1] < 0.05, tracker
 
 
 def test_rle_is_coco_uncompressed():
