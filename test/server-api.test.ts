@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Segmenter } from '../dist/index.js';
+import { resultToJson } from '../dist/result-json.js';
 import { createServer, type Sam3ClipServer } from '../dist/server/create-server.js';
 import { AUTO_CPU_BACKEND } from './support/backends.js';
 import { blocksImage, png } from './support/images.js';
@@ -10,6 +11,12 @@ import { makePackage } from './support/packages.js';
 
 const CLI = path.resolve(__dirname, '../dist/cli/main.js');
 const SHARED_IMAGES = path.resolve(__dirname, '../../shared/images');
+const DEMO_MODELS = path.resolve(__dirname, '..', 'models', 'shapes-demo');
+/** The tracker's interactive path alone (points and boxes, no text). */
+const TRACKER_MODELS = path.resolve(__dirname, 'fixtures', 'sam3-tracker-tiny');
+/** sam3 with the text path and the interactive one: text and points go to the decoder together. */
+const SAM3_MODELS = path.resolve(__dirname, 'fixtures', 'sam3-tiny');
+const CONCEPT_MODELS = path.resolve(__dirname, 'fixtures', 'sam3-concept-tiny');
 
 let models: string;
 let slowModels: string;
@@ -167,9 +174,13 @@ describe('HTTP API', () => {
     const r = await post(`${gated.base}/api/segment`, form({ prompt: 'box' }, redBox));
     expect([r.status, r.json.error.code]).toEqual([503, 'E_LOADING']);
     expect(r.headers.get('retry-after')).toBeTruthy();
-    expect((await health(gated.base)).status).toBe('loading');
+    const loading = await health(gated.base);
+    expect(loading.status).toBe('loading');
+    // What the package answers is told once it is ready, not before.
+    expect([loading.family, loading.prompts]).toEqual([undefined, undefined]);
     open();
     await waitReady(gated.base);
+    expect(await health(gated.base)).toMatchObject({ family: 'fixture', prompts: ['text'] });
     expect((await post(`${gated.base}/api/segment`, form({ prompt: 'box' }, redBox))).status).toBe(200);
   }, 30_000);
 
@@ -216,6 +227,187 @@ describe('HTTP API', () => {
     }
     expect((await health(base)).status).toBe('ready');
   }, 120_000);
+});
+
+describe('clicks over HTTP: points, labels and box', () => {
+  let tracker: { app: Sam3ClipServer; base: string };
+  let sam3: { app: Sam3ClipServer; base: string };
+  let concept: { app: Sam3ClipServer; base: string };
+  let demo: { app: Sam3ClipServer; base: string };
+  let scene: Buffer;
+  beforeAll(async () => {
+    [tracker, sam3, concept, demo] = await Promise.all([TRACKER_MODELS, SAM3_MODELS, CONCEPT_MODELS, DEMO_MODELS].map((m) => start({ models: m })));
+    await Promise.all([tracker, sam3, concept, demo].map((s) => waitReady(s.base)));
+    scene = await png(
+      blocksImage(64, 48, [40, 40, 40], [
+        { x: 6, y: 6, w: 20, h: 16, rgb: [220, 40, 40] },
+        { x: 36, y: 20, w: 22, h: 22, rgb: [40, 90, 220] },
+      ]),
+      64,
+      48,
+    );
+  }, 120_000);
+
+  const embed = async (base: string) => (await post(`${base}/api/embed`, form({}, scene))).json.id as string;
+  const area = (rle: { size: [number, number]; counts: number[] }) => decodeRle(rle).reduce((a, b) => a + b, 0);
+
+  it('health names the family and the prompt kinds each package answers', async () => {
+    expect(await health(tracker.base)).toMatchObject({ prompts: ['points', 'box'] });
+    expect(await health(sam3.base)).toMatchObject({ family: 'sam3', prompts: ['text', 'points', 'box'] });
+    expect(await health(concept.base)).toMatchObject({ family: 'sam3-concept', prompts: ['text', 'points', 'box'] });
+    expect(await health(demo.base)).toMatchObject({ family: 'sam3', prompts: ['text'] });
+  });
+
+  it('segments points, a box and both on an imageId without another encoder run, as the library does', async () => {
+    const { app: server, base: url } = tracker;
+    const imageId = await embed(url);
+    const runs = server.segmenter.stats().runs.image_encoder.runs;
+    const asked = [
+      [{ points: '[[16, 14]]' }, { points: [[16, 14]] }, '1 point'],
+      [{ points: '[[16, 14], [47, 31]]', labels: '[1, 0]' }, { points: [[16, 14], [47, 31]], labels: [1, 0] }, '2 points'],
+      [{ box: '[34, 18, 60, 44]' }, { box: [34, 18, 60, 44] }, 'box'],
+      [{ box: '[34, 18, 60, 44]', points: '[[47, 31]]' }, { box: [34, 18, 60, 44], points: [[47, 31]] }, '1 point + box'],
+    ] as const;
+    const answers = [];
+    for (const [fields, prompt, name] of asked) {
+      const r = await post(`${url}/api/segment`, form({ imageId, ...fields }));
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      expect(r.json).toMatchObject({ imageId, width: 64, height: 48 });
+      expect(r.json.timings.cachedImage).toBe(true);
+      const [result] = r.json.results;
+      expect(r.json.results).toHaveLength(1);
+      // The prompt as given comes back, labels filled in (1 unless told) where there are points.
+      expect(result).toMatchObject({ prompt: name, ...prompt, ...('points' in prompt && !('labels' in prompt) ? { labels: [1] } : {}) });
+      if (!('points' in prompt)) expect(result.labels).toBeUndefined();
+      // SAM's rule: the candidate with the highest predicted IoU, whose IoU is the score.
+      const ious = result.candidates.map((c: { iou: number }) => c.iou);
+      expect(ious.length).toBeGreaterThan(1);
+      expect(result.candidateIndex).toBe(ious.indexOf(Math.max(...ious)));
+      expect(result.score).toBe(ious[result.candidateIndex]);
+      expect(result.candidates.every((c: object) => !('rle' in c))).toBe(true);
+      expect(result.rle.size).toEqual([48, 64]);
+      expect(area(result.rle)).toBe(result.area);
+      expect(result.instances).toHaveLength(1);
+      answers.push(result);
+    }
+    expect(server.segmenter.stats().runs.image_encoder.runs).toBe(runs);
+
+    // The same prompts through the library, on the same image: the same masks and IoUs.
+    for (const [i, [, prompt]] of asked.entries()) {
+      const [direct] = await server.segmenter.segment(scene, prompt as never);
+      const json = await resultToJson(direct!);
+      expect(json.rle).toEqual(answers[i].rle);
+      expect(json.candidates).toEqual(answers[i].candidates);
+    }
+  });
+
+  it('allCandidates adds each candidate mask as RLE, the selected one the result', async () => {
+    const imageId = await embed(tracker.base);
+    for (const flag of ['1', 'true']) {
+      const r = await post(`${tracker.base}/api/segment`, form({ imageId, points: '[[16, 14]]', allCandidates: flag }));
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      const [result] = r.json.results;
+      expect(result.candidates.length).toBeGreaterThan(1);
+      for (const c of result.candidates) {
+        expect(c.rle.size).toEqual([48, 64]);
+        expect(decodeRle(c.rle).length).toBe(48 * 64);
+      }
+      expect(result.candidates[result.candidateIndex].rle).toEqual(result.rle);
+    }
+    const off = await post(`${tracker.base}/api/segment`, form({ imageId, points: '[[16, 14]]', allCandidates: '0' }));
+    expect(off.json.results[0].candidates.every((c: object) => !('rle' in c))).toBe(true);
+  });
+
+  it('refuses malformed clicks with 400 E_INVALID_PROMPT naming the field, before any encoder run', async () => {
+    const { app: server, base: url } = tracker;
+    const imageId = await embed(url);
+    const runs = server.segmenter.stats().runs.image_encoder.runs;
+    const refused: [Record<string, string>, RegExp][] = [
+      [{ points: '[[16, 14]' }, /^points must be JSON/],
+      [{ points: '[[16, 14]]', labels: '[1,' }, /^labels must be JSON/],
+      [{ box: 'x0=1' }, /^box must be JSON/],
+      [{ points: '[[16, 14, 2]]' }, /points\[0\] must be \[x, y\]/],
+      [{ points: '[[16, 14]]', labels: '[1, 1]' }, /labels has 2 labels for 1 points/],
+      [{ points: '[[16, 14]]', labels: '[0]' }, /labels are all 0/],
+      [{ box: '[30, 30, 20, 40]' }, /box is empty/],
+      [{ labels: '[1]' }, /labels label points, and there are none/],
+      [{ points: '[[65, 14]]' }, /points\[0\] \[65, 14\] is outside the 64×48 image/],
+      [{ points: '[[-1, 14]]' }, /outside the 64×48 image/],
+      [{ box: '[10, 10, 40, 49]' }, /box \[10, 10, 40, 49\] reaches outside the 64×48 image/],
+      [{ points: '[[16, 14]]', prompt: 'a cat, a dog' }, /at most one text prompt with them .*got 2: "a cat", "a dog"/],
+    ];
+    for (const [fields, message] of refused) {
+      const r = await post(`${url}/api/segment`, form({ imageId, ...fields }));
+      expect([r.status, r.json.error.code], JSON.stringify(fields)).toEqual([400, 'E_INVALID_PROMPT']);
+      expect(r.json.error.message).toMatch(message);
+    }
+    // A new upload with a point off it is refused from its header, before it is encoded.
+    const upload = await post(`${url}/api/segment`, form({ points: '[[100, 100]]' }, redBox));
+    expect([upload.status, upload.json.error.code]).toEqual([400, 'E_INVALID_PROMPT']);
+    expect(upload.json.error.message).toMatch(/outside the 64×48 image/);
+    const flag = await post(`${url}/api/segment`, form({ imageId, points: '[[16, 14]]', allCandidates: 'yes' }));
+    expect([flag.status, flag.json.error.code]).toEqual([400, 'E_INVALID_OPTION']);
+    expect(flag.json.error.message).toMatch(/^allCandidates must be/);
+    expect(server.segmenter.stats().runs.image_encoder.runs).toBe(runs);
+    expect((await health(url)).status).toBe('ready');
+  });
+
+  it('a package without the path asked for says what it answers, before encoding the upload', async () => {
+    const runs = demo.app.segmenter.stats().runs.image_encoder.runs;
+    const asked: Record<string, string>[] = [{ points: '[[16, 14]]' }, { box: '[2, 2, 30, 30]' }, { prompt: 'red square', points: '[[16, 14]]' }];
+    for (const fields of asked) {
+      const r = await post(`${demo.base}/api/segment`, form(fields, scene));
+      expect([r.status, r.json.error.code], JSON.stringify(fields)).toEqual([400, 'E_INVALID_PROMPT']);
+      expect(r.json.error.message).toMatch(/no path for points and boxes; it answers text/);
+    }
+    expect(demo.app.segmenter.stats().runs.image_encoder.runs).toBe(runs);
+    // And a package of clicks alone, asked for text.
+    const trackerRuns = tracker.app.segmenter.stats().runs.image_encoder.runs;
+    const text = await post(`${tracker.base}/api/segment`, form({ prompt: 'red block' }, scene));
+    expect([text.status, text.json.error.code]).toEqual([400, 'E_INVALID_PROMPT']);
+    expect(text.json.error.message).toMatch(/no path for text; it answers points, box/);
+    expect(tracker.app.segmenter.stats().runs.image_encoder.runs).toBe(trackerRuns);
+  });
+
+  it('on sam3, one text prompt and the clicks go to the decoder together', async () => {
+    const imageId = await embed(sam3.base);
+    const runs = sam3.app.segmenter.stats().runs.image_encoder.runs;
+    const r = await post(`${sam3.base}/api/segment`, form({ imageId, prompt: 'red block', points: '[[16, 14], [47, 31]]', labels: '[1, 0]' }));
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    const [result] = r.json.results;
+    expect(result).toMatchObject({ prompt: 'red block', points: [[16, 14], [47, 31]], labels: [1, 0] });
+    expect(sam3.app.segmenter.stats().runs.image_encoder.runs).toBe(runs);
+    const [direct] = await sam3.app.segmenter.segment(scene, { text: 'red block', points: [[16, 14], [47, 31]], labels: [1, 0] });
+    expect((await resultToJson(direct!)).rle).toEqual(result.rle);
+    // "X but not Y" still reads as prompt X with the negative Y.
+    const negative = await post(`${sam3.base}/api/segment`, form({ imageId, prompt: 'red block but not shadow', points: '[[16, 14]]' }));
+    expect(negative.status, JSON.stringify(negative.json)).toBe(200);
+    expect(negative.json.results[0].prompt).toBe('red block');
+  });
+
+  it('on sam3-concept, an instance\'s box and the clicks refine it as refine() does; text with points is refused', async () => {
+    const { app: server, base: url } = concept;
+    const imageId = await embed(url);
+    const text = await post(`${url}/api/segment`, form({ imageId, prompt: 'red block', threshold: '0.1' }));
+    expect(text.status).toBe(200);
+    const [found] = await server.segmenter.segment(scene, 'red block', { threshold: 0.1 });
+    expect(found!.instances.length, 'the tiny model finds an instance at threshold 0.1').toBeGreaterThan(0);
+    const instance = found!.instances[0]!;
+    expect(text.json.results[0].instances[0].box).toEqual(instance.box);
+
+    const runs = server.segmenter.stats().runs.image_encoder.runs;
+    const clicks = { points: [[16, 14], [47, 31]] as [number, number][], labels: [1, 0] as (0 | 1)[] };
+    const r = await post(`${url}/api/segment`, form({ imageId, box: JSON.stringify(instance.box), points: JSON.stringify(clicks.points), labels: '[1, 0]' }));
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    expect(r.json.results[0]).toMatchObject({ prompt: '2 points + box', box: instance.box, ...clicks });
+    expect(server.segmenter.stats().runs.image_encoder.runs).toBe(runs);
+    const refined = await server.segmenter.refine(instance, clicks);
+    expect((await resultToJson(refined)).rle).toEqual(r.json.results[0].rle);
+
+    const mixed = await post(`${url}/api/segment`, form({ imageId, prompt: 'red block', points: '[[16, 14]]' }));
+    expect([mixed.status, mixed.json.error.code]).toEqual([400, 'E_INVALID_PROMPT']);
+    expect(mixed.json.error.message).toMatch(/refine/);
+  });
 });
 
 describe('sam3clip serve', () => {

@@ -15,6 +15,7 @@ describe('the page is served from a fixed table of files', () => {
     ['/', 'text/html', '<title>sam3clip'],
     ['/index.html', 'text/html', 'id="threshold"'],
     ['/app.js', 'text/javascript', '/api/segment'],
+    ['/clicks.js', 'text/javascript', 'contextmenu'],
     ['/style.css', 'text/css', 'canvas'],
   ])('GET %s', async (p, type, text) => {
     const response = await fetch(base + p);

@@ -4,6 +4,10 @@
  * move both sliders, click the red circle and get it named. Saves test/artifacts/web-page.png.
  * Then on the tiny sam3-concept package (test/fixtures/sam3-concept-tiny), whose several instances per
  * prompt are drawn, labelled, clicked and listed: checked against the JSON of the same request.
+ * Then clicks on the packages with points and boxes: a click, shift-click, right-click and drag segment
+ * an object on the cached embedding (test/fixtures/sam3-tracker-tiny), or refine a text result's
+ * selected instance (text and points on test/fixtures/sam3-tiny, the instance's box and points on
+ * sam3-concept-tiny); what the page sent, drew and listed is checked against the answer's JSON.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +21,8 @@ import { png } from './support/images.js';
 const DEMO_MODELS = path.resolve(__dirname, '..', 'models', 'shapes-demo');
 const TINY_TRACKER_MODELS = path.resolve(__dirname, 'fixtures', 'sam3-tiny');
 const CONCEPT_MODELS = path.resolve(__dirname, 'fixtures', 'sam3-concept-tiny');
+/** The tracker's interactive path: points and boxes. */
+const SAM3_TRACKER_MODELS = path.resolve(__dirname, 'fixtures', 'sam3-tracker-tiny');
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -51,6 +57,8 @@ describe.skipIf(!haveChromium)('web page in headless Chromium', () => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(ctx.url);
     await page.locator('#status', { hasText: 'Ready' }).waitFor();
+    // A package of text alone: no click tools, and a click names a mask (below).
+    expect(await page.locator('#click-tools').isHidden()).toBe(true);
 
     const img = demoScene(); // red circle, blue square and another red shape
     const { width, height } = img;
@@ -432,6 +440,8 @@ describe.skipIf(!haveChromium)('web page on a sam3-concept package: instances', 
   it('a click names the topmost instance under the pointer: its label, score and area, at any display scale', async () => {
     const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const { json } = await segmentOnPage(page, ctx.url, CONCEPT_PROMPTS, CONCEPT_SETTINGS);
+    // With points, a click off every mask adds a point to the selected instance (the next test), it names nothing.
+    const clicks = await packageTakesPoints(ctx.url);
     const answer = (key: number, view: DrawnView) => {
       const d = view.instances[key]!;
       const r = json.results[d.result]!;
@@ -468,7 +478,7 @@ describe.skipIf(!haveChromium)('web page on a sam3-concept package: instances', 
     // Off every mask: nothing.
     const free = Array.from({ length: view.width * view.height }, (_, p) => p)
       .find((p) => !kept.some((d) => inMask(d.mask, p % view.width, Math.floor(p / view.width))));
-    if (free !== undefined) {
+    if (free !== undefined && !clicks) {
       await clickPixel(free, view);
       expect(await page.locator('#selection').textContent()).toBe('No mask here.');
     }
@@ -564,6 +574,318 @@ describe.skipIf(!haveChromium)('web page on the tiny tracker package: one instan
     await page.locator('#canvas').click({ position: { x: (((p % img.width) + 0.5) / img.width) * size.w, y: ((Math.floor(p / img.width) + 0.5) / img.height) * size.h } });
     const r = json.results[b]!;
     expect(await page.locator('#selection').textContent()).toBe(`${r.prompt}: score ${r.score.toFixed(3)}, area ${r.area} px (below threshold)`);
+  });
+});
+
+/** Whether the package behind a page's server answers points (then the canvas takes clicks). */
+async function packageTakesPoints(url: string): Promise<boolean> {
+  const health = (await (await fetch(`${url}api/health`)).json()) as { prompts?: string[] };
+  return health.prompts?.includes('points') ?? false;
+}
+
+/** A multipart body's text fields, by name. */
+function formFields(body: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const m of body.matchAll(/name="([^"]+)"(?:; filename="[^"]*")?\r\n(?:[^\r\n]+\r\n)*\r\n([\s\S]*?)\r\n--/g)) fields[m[1]!] = m[2]!;
+  return fields;
+}
+
+interface ClickAnswer { fields: Record<string, string>; json: SegmentJson & { imageId: string } }
+
+/** Does `action` and returns the /api/segment request it made (its fields) and the answer, once the page has drawn it. */
+async function answerTo(page: Page, action: () => Promise<unknown>): Promise<ClickAnswer> {
+  const answer = page.waitForResponse((r) => r.url().endsWith('/api/segment') && r.request().method() === 'POST');
+  await action();
+  const response = await answer;
+  expect(response.status(), await response.text()).toBe(200);
+  const fields = formFields(response.request().postData() ?? '');
+  const json = (await response.json()) as ClickAnswer['json'];
+  await expect.poll(() => page.locator('#canvas').getAttribute('aria-busy')).toBeNull();
+  return { fields, json };
+}
+
+/** The canvas's content box on screen, and image pixels (continuous) to page coordinates and back. */
+async function canvasGeometry(page: Page) {
+  const g = await page.locator('#canvas').evaluate((c) => {
+    const r = c.getBoundingClientRect();
+    return { x: r.x + c.clientLeft, y: r.y + c.clientTop, w: c.clientWidth, h: c.clientHeight, width: (c as HTMLCanvasElement).width, height: (c as HTMLCanvasElement).height };
+  });
+  return {
+    ...g,
+    /** Image pixel p's middle, relative to the canvas's padding box (what locator.click's position means). */
+    at: (p: number) => ({ x: (((p % g.width) + 0.5) / g.width) * g.w, y: ((Math.floor(p / g.width) + 0.5) / g.height) * g.h }),
+    /** A position from `at` as image pixels, which the page should send. */
+    image: (pos: { x: number; y: number }) => [(pos.x / g.w) * g.width, (pos.y / g.h) * g.height] as [number, number],
+    /** One screen pixel, in image pixels: how far a sent coordinate may be from the pointer's. */
+    tolerance: g.width / g.w + 0.01,
+  };
+}
+
+function expectNear(got: number[], want: number[], tolerance: number): void {
+  expect(got.length).toBe(want.length);
+  got.forEach((v, i) => expect(Math.abs(v - want[i]!), `${JSON.stringify(got)} ≈ ${JSON.stringify(want)}`).toBeLessThanOrEqual(tolerance));
+}
+
+/** The points and box the page drew over the canvas. */
+async function drawnMarks(page: Page) {
+  return page.evaluate(() => ({
+    points: [...document.querySelectorAll('#clicks circle')].map((c) => ({
+      label: Number(c.getAttribute('data-label')), point: c.getAttribute('data-point')!.split(',').map(Number), colour: getComputedStyle(c).fill,
+    })),
+    boxes: [...document.querySelectorAll('#clicks rect')].map((r) => ({ className: r.getAttribute('class'), box: r.getAttribute('data-box')!.split(',').map(Number) })),
+  }));
+}
+
+/**
+ * What a click answer must look like on the page: its one result listed with its IoU, its mask
+ * the one drawn (the image half-blended with its colour where it lies), the points and box that
+ * were sent drawn over the canvas (positive green, negative red). Sent again from here, the same
+ * fields give the same answer.
+ */
+async function expectClickShown(page: Page, url: string, { fields, json }: ClickAnswer, img: { rgb: Uint8Array }, name: string): Promise<void> {
+  expect(fields.image).toBeUndefined();
+  expect(fields.imageId).toBe(json.imageId);
+  expect(json.results).toHaveLength(1);
+  const r = json.results[0]! as ResultJson & { points?: number[][]; labels?: number[]; box?: number[]; candidateIndex: number };
+  const points = fields.points ? (JSON.parse(fields.points) as number[][]) : undefined;
+  const labels = fields.labels ? (JSON.parse(fields.labels) as number[]) : undefined;
+  const box = fields.box ? (JSON.parse(fields.box) as number[]) : undefined;
+  expect([r.points, r.labels, r.box]).toEqual([points, labels, box]);
+  expect(await page.locator('#masks > li .label').allTextContents()).toEqual([`${name} — IoU ${r.score.toFixed(2)}, ${r.area} px`]);
+
+  const view = await drawnView(page);
+  expect(view.instances).toHaveLength(1);
+  const d = view.instances[0]!;
+  const want = decodeRle(r.rle);
+  const got = new Uint8Array(want.length);
+  for (let y = 0; y < view.height; y++) for (let x = 0; x < view.width; x++) got[y * view.width + x] = inMask(d.mask, x, y) ? 1 : 0;
+  expect(Buffer.from(got).equals(Buffer.from(want))).toBe(true);
+  const own = ownPixels(view, d.key);
+  if (r.area > 0 && own.length) {
+    const p = own[Math.floor(own.length / 2)]!;
+    for (let c = 0; c < 3; c++) expect(Math.abs(view.pixels[p * 4 + c]! - (img.rgb[p * 3 + c]! + d.colour[c]!) / 2)).toBeLessThanOrEqual(2);
+  }
+
+  const marks = await drawnMarks(page);
+  expect(marks.points.map((m) => [m.label, ...m.point])).toEqual((points ?? []).map((pt, i) => [labels![i], ...pt]));
+  for (const m of marks.points) expect(m.colour).toBe(m.label ? 'rgb(30, 158, 62)' : 'rgb(215, 38, 61)');
+  expect(marks.boxes.map((b) => b.box)).toEqual(box ? [box] : []);
+
+  const again = new FormData();
+  for (const [k, v] of Object.entries(fields)) again.append(k, v);
+  const replay = (await (await fetch(`${url}api/segment`, { method: 'POST', body: again })).json()) as SegmentJson;
+  expect(replay.results[0]!.rle).toEqual(r.rle);
+}
+
+/** Uploads the demo scene and waits until the page has drawn it (no prompt: nothing is segmented). */
+async function uploadOnPage(page: Page, url: string) {
+  await page.goto(url);
+  await page.locator('#status', { hasText: /^(Ready|Model loading failed)/ }).waitFor();
+  expect(await page.locator('#status').textContent()).toMatch(/^Ready/);
+  const img = demoScene();
+  await page.setInputFiles('#image', { name: 'shapes.png', mimeType: 'image/png', buffer: await png(img.rgb, img.width, img.height) });
+  await expect.poll(() => page.evaluate(() => (document.getElementById('canvas') as HTMLCanvasElement).width)).toBe(img.width);
+  return img;
+}
+
+/** A drag on the canvas from one image pixel's middle to another's, in small steps as a hand does. */
+async function dragBox(page: Page, from: number, to: number): Promise<number[]> {
+  const g = await canvasGeometry(page);
+  const [a, b] = [g.at(from), g.at(to)];
+  await page.mouse.move(g.x + a.x, g.y + a.y);
+  await page.mouse.down();
+  await page.mouse.move(g.x + (a.x + b.x) / 2, g.y + (a.y + b.y) / 2, { steps: 4 });
+  // While dragging, the box being drawn shows dashed.
+  expect((await drawnMarks(page)).boxes.map((m) => m.className)).toContain('dragging');
+  await page.mouse.move(g.x + b.x, g.y + b.y, { steps: 4 });
+  await page.mouse.up();
+  const [ia, ib] = [g.image(a), g.image(b)];
+  return [Math.min(ia[0], ib[0]), Math.min(ia[1], ib[1]), Math.max(ia[0], ib[0]), Math.max(ia[1], ib[1])];
+}
+
+describe.skipIf(!haveChromium)('web page clicks on a package with points and boxes', () => {
+  const ctx = demoPage(SAM3_TRACKER_MODELS);
+
+  it('segments by click, shift-click, right-click and drag on the cached embedding, draws what it sent, undoes and clears', async () => {
+    const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const img = await uploadOnPage(page, ctx.url);
+    expect(await page.locator('#click-tools').isVisible()).toBe(true);
+    expect([await page.locator('#undo').isDisabled(), await page.locator('#clear').isDisabled()]).toEqual([true, true]);
+    // Whether the page kept the browser's menu from opening on a right-click.
+    await page.evaluate(() => document.addEventListener('contextmenu', (e) => ((window as unknown as { menuPrevented: boolean }).menuPrevented = e.defaultPrevented)));
+    const encoderRuns = ctx.server.segmenter.stats().runs.image_encoder.runs;
+    const g = await canvasGeometry(page);
+    const mask = (category: string) => img.instances.find((o) => o.category === category)!.mask;
+    const circle = deepestPixel(mask('red circle'), img.width, img.height);
+    const square = deepestPixel(mask('blue square'), img.width, img.height);
+    const covered = new Uint8Array(img.width * img.height);
+    for (const o of img.instances) for (let i = 0; i < covered.length; i++) covered[i]! |= o.mask[i]!;
+    const background = deepestPixel(Uint8Array.from(covered, (v) => 1 - v), img.width, img.height);
+    const sentPoints = (a: ClickAnswer) => JSON.parse(a.fields.points!) as number[][];
+
+    // A click: one positive point, in image pixels, on the image's embedding.
+    const one = await answerTo(page, () => page.locator('#canvas').click({ position: g.at(circle) }));
+    expect(Object.keys(one.fields).sort()).toEqual(['imageId', 'labels', 'points', 'smoothness']);
+    expect(sentPoints(one)).toHaveLength(1);
+    expectNear(sentPoints(one)[0]!, g.image(g.at(circle)), g.tolerance);
+    expect(one.fields.labels).toBe('[1]');
+    await expectClickShown(page, ctx.url, one, img, '1 point');
+    expect(await page.locator('#timings').textContent()).toMatch(/embedding cached/);
+    expect([await page.locator('#undo').isDisabled(), await page.locator('#clear').isDisabled()]).toEqual([false, false]);
+
+    // A shift-click and a right-click add negative points; every request carries all the points so far.
+    const two = await answerTo(page, () => page.locator('#canvas').click({ position: g.at(square), modifiers: ['Shift'] }));
+    expect([sentPoints(two).length, two.fields.labels]).toEqual([2, '[1,0]']);
+    expect(sentPoints(two)[0]).toEqual(sentPoints(one)[0]);
+    await expectClickShown(page, ctx.url, two, img, '2 points');
+    const three = await answerTo(page, () => page.locator('#canvas').click({ position: g.at(background), button: 'right' }));
+    expect([sentPoints(three).length, three.fields.labels]).toEqual([3, '[1,0,0]']);
+    expectNear(sentPoints(three)[2]!, g.image(g.at(background)), g.tolerance);
+    expect(await page.evaluate(() => (window as unknown as { menuPrevented: boolean }).menuPrevented)).toBe(true);
+    await expectClickShown(page, ctx.url, three, img, '3 points');
+
+    // A drag adds a box around the blue square.
+    const bbox = (m: Uint8Array) => {
+      const xs: number[] = [];
+      const ys: number[] = [];
+      m.forEach((v, i) => v && (xs.push(i % img.width), ys.push(Math.floor(i / img.width))));
+      return [Math.min(...ys) * img.width + Math.min(...xs), Math.max(...ys) * img.width + Math.max(...xs)] as const;
+    };
+    const [topLeft, bottomRight] = bbox(mask('blue square'));
+    let boxed!: number[];
+    const four = await answerTo(page, async () => (boxed = await dragBox(page, topLeft, bottomRight)));
+    expectNear(JSON.parse(four.fields.box!) as number[], boxed, g.tolerance);
+    expect(sentPoints(four)).toEqual(sentPoints(three));
+    await expectClickShown(page, ctx.url, four, img, '3 points + box');
+    mkdirSync(path.resolve(__dirname, 'artifacts'), { recursive: true });
+    await page.screenshot({ path: path.resolve(__dirname, 'artifacts', 'web-page-clicks.png'), fullPage: true });
+
+    // Undo takes the box away, then the last point; Clear drops them all.
+    const undone = await answerTo(page, () => page.locator('#undo').click());
+    expect(undone.fields.box).toBeUndefined();
+    expect(sentPoints(undone)).toEqual(sentPoints(three));
+    await expectClickShown(page, ctx.url, undone, img, '3 points');
+    const undoneAgain = await answerTo(page, () => page.locator('#undo').click());
+    expect(sentPoints(undoneAgain)).toEqual(sentPoints(two));
+    await page.locator('#clear').click();
+    expect(await drawnMarks(page)).toEqual({ points: [], boxes: [] });
+    expect(await page.locator('#masks > li').count()).toBe(0);
+    expect([await page.locator('#undo').isDisabled(), await page.locator('#clear').isDisabled()]).toEqual([true, true]);
+
+    // A box alone, then a first click that is only "not this" is refused on the page, naming what to do.
+    const boxOnly = await answerTo(page, async () => (boxed = await dragBox(page, topLeft, bottomRight)));
+    expect(Object.keys(boxOnly.fields).sort()).toEqual(['box', 'imageId', 'smoothness']);
+    await expectClickShown(page, ctx.url, boxOnly, img, 'box');
+    await page.locator('#clear').click();
+    await page.locator('#canvas').click({ position: g.at(background), modifiers: ['Shift'] });
+    expect(await page.locator('#error').textContent()).toMatch(/^Click on the object first/);
+    expect(await drawnMarks(page)).toEqual({ points: [], boxes: [] });
+
+    expect(ctx.server.segmenter.stats().runs.image_encoder.runs).toBe(encoderRuns);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+/**
+ * Selects a text result's instance on the page (a click on it where it lies on top, else its row in the
+ * list) and returns it, with an image pixel off every drawn mask, where a click adds a point.
+ */
+async function selectForRefining(page: Page, json: SegmentJson) {
+  const view = await drawnView(page);
+  const drawn = view.instances.filter((d) => view.visible[d.result]);
+  const tops = drawn.map((d) => ({ d, own: ownPixels(view, d.key) })).filter((t) => t.own.length);
+  const free = Array.from({ length: view.width * view.height }, (_, p) => p)
+    .find((p) => !drawn.some((d) => inMask(d.mask, p % view.width, Math.floor(p / view.width))));
+  const g = await canvasGeometry(page);
+  let d: DrawnView['instances'][number];
+  if (tops.length) {
+    d = tops[0]!.d;
+    await page.locator('#canvas').click({ position: g.at(tops[0]!.own[Math.floor(tops[0]!.own.length / 2)]!) });
+  } else {
+    d = view.instances.find((o) => json.results[o.result]!.instances.length <= 1)!;
+    expect(d, 'a result the list can select').toBeDefined();
+    await page.locator('#masks > li').nth(d.result).locator('.label').click();
+  }
+  expect(await page.locator('#selection').getAttribute('data-key')).toBe(String(d.key));
+  return { d, free, g };
+}
+
+describe.skipIf(!haveChromium)('web page clicks refining a text result: text and points together (sam3)', () => {
+  const ctx = demoPage(TINY_TRACKER_MODELS);
+
+  it('a click adds a point to the selected result, sent with its text; undo, and clear brings the text results back', async () => {
+    const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const { img, json } = await segmentOnPage(page, ctx.url, 'red circle, blue square', { threshold: '0.5', maxInstances: '' });
+    expect(await page.locator('#click-tools').isVisible()).toBe(true);
+    const encoderRuns = ctx.server.segmenter.stats().runs.image_encoder.runs;
+    const { d, free, g } = await selectForRefining(page, json);
+    expect(free, 'a pixel off every drawn mask').toBeDefined();
+    const text = json.results[d.result]!.prompt;
+
+    const one = await answerTo(page, () => page.locator('#canvas').click({ position: g.at(free!) }));
+    expect(one.fields.prompt).toBe(text);
+    expect(one.fields.box).toBeUndefined();
+    expectNear((JSON.parse(one.fields.points!) as number[][])[0]!, g.image(g.at(free!)), g.tolerance);
+    expect(one.json.results[0]!.prompt).toBe(text);
+    await expectClickShown(page, ctx.url, one, img, `${text} + 1 point`);
+
+    // Once refining, every click adds to it, wherever it lands.
+    const two = await answerTo(page, () => page.locator('#canvas').click({ position: g.at(free!), modifiers: ['Shift'] }));
+    expect([two.fields.prompt, two.fields.labels]).toEqual([text, '[1,0]']);
+    await expectClickShown(page, ctx.url, two, img, `${text} + 2 points`);
+    const undone = await answerTo(page, () => page.locator('#undo').click());
+    expect([undone.fields.prompt, undone.fields.points]).toEqual([text, one.fields.points]);
+    await expectClickShown(page, ctx.url, undone, img, `${text} + 1 point`);
+
+    // Clear: the text results at once, from their answer (the settings are unchanged), and nothing selected.
+    let asked = 0;
+    page.on('request', (r) => r.url().endsWith('/api/segment') && asked++);
+    await page.locator('#clear').click();
+    expect(await page.locator('#masks > li .label').allTextContents()).toEqual(json.results.map(listText));
+    expect(await drawnMarks(page)).toEqual({ points: [], boxes: [] });
+    expect(await page.locator('#selection').textContent()).toBe('');
+    expect(asked).toBe(0);
+    expect(ctx.server.segmenter.stats().runs.image_encoder.runs).toBe(encoderRuns);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe.skipIf(!haveChromium)('web page clicks refining a text result: the instance\'s box and points (sam3-concept)', () => {
+  const ctx = demoPage(CONCEPT_MODELS);
+
+  it("a click refines the selected instance: its box and the points are sent, no text", async () => {
+    const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const { img, json } = await segmentOnPage(page, ctx.url, CONCEPT_PROMPTS, CONCEPT_SETTINGS);
+    expect(await page.locator('#click-tools').isVisible()).toBe(true);
+    const encoderRuns = ctx.server.segmenter.stats().runs.image_encoder.runs;
+    const { d, free, g } = await selectForRefining(page, json);
+    const instance = json.results[d.result]!.instances[d.index]!;
+    expect(instance, 'a found instance is selected').toBeDefined();
+
+    // Off every mask a click adds the object; where none is free, a shift-click inside cuts from it.
+    const where = free ?? ownPixels(await drawnView(page), d.key)[0]!;
+    const positive = free !== undefined;
+    const one = await answerTo(page, () => page.locator('#canvas').click({ position: g.at(where), ...(positive ? {} : { modifiers: ['Shift'] as const }) }));
+    expect(one.fields.prompt).toBeUndefined();
+    expect(JSON.parse(one.fields.box!)).toEqual(instance.box);
+    expect(one.fields.labels).toBe(positive ? '[1]' : '[0]');
+    expectNear((JSON.parse(one.fields.points!) as number[][])[0]!, g.image(g.at(where)), g.tolerance);
+    await expectClickShown(page, ctx.url, one, img, '1 point + box');
+    const two = await answerTo(page, () => page.locator('#canvas').click({ position: g.at(where), button: 'right' }));
+    expect(JSON.parse(two.fields.box!)).toEqual(instance.box);
+    expect(two.fields.labels).toBe(positive ? '[1,0]' : '[0,0]');
+    await expectClickShown(page, ctx.url, two, img, '2 points + box');
+
+    await page.locator('#clear').click();
+    expect(await page.locator('#masks > li .label').allTextContents()).toEqual(json.results.map(listText));
+    expect(ctx.server.segmenter.stats().runs.image_encoder.runs).toBe(encoderRuns);
+    expect(pageErrors).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
-// The sam3clip page: upload once (the server keeps the image embedding), then every prompt or slider
-// change asks /api/segment by imageId, so only the text tower and decoder run again.
+// The sam3clip page: upload once (the server keeps the image embedding), then every prompt, slider
+// change or click asks /api/segment by imageId, so only the prompt's encoder and the decoder run again.
 'use strict';
 
 const COLOURS = [[230, 25, 75], [60, 180, 75], [0, 130, 200], [245, 130, 48], [145, 30, 180], [70, 240, 240],
@@ -11,9 +11,14 @@ const $ = (id) => document.getElementById(id);
 // results: /api/segment's, one per prompt; masks: each prompt's union mask (full size, for its PNG);
 // instances: what the canvas can draw, every kept instance of every prompt (and, for a prompt whose only
 // mask fell below the threshold, that mask, drawn only when asked for); order: the drawing order, the
-// last one on top; visible: per prompt.
+// last one on top; visible: per prompt. prompts and family: what the package answers (/api/health);
+// size: the image's in pixels, as the server reads it. clicks: the gestures since the last Clear, each
+// { point: [x, y], label } or { box }; target: what they refine ({ text, box } of the result selected
+// when they began), or null for an object of their own; textView: the text prompts' last answer, shown
+// again on Clear; dragging: the box being drawn.
 const state = {
   imageId: null, bitmap: null, results: [], masks: [], instances: [], order: [], visible: [], ready: false, request: 0, upload: 0,
+  prompts: ['text'], family: null, size: null, clicks: [], target: null, textView: null, dragging: null,
 };
 
 /** n colours, none alike: the palette, then golden-angle hues at two lightnesses. */
@@ -58,7 +63,12 @@ async function pollHealth() {
     const health = await api('/api/health');
     if (health.status === 'ready') {
       state.ready = true;
+      // An older server names no prompt kinds: it answers text only.
+      state.prompts = health.prompts ?? ['text'];
+      state.family = health.family ?? null;
       $('status').textContent = `Ready (${health.backend} backend)`;
+      $('click-tools').hidden = !clicksOffered();
+      $('canvas').classList.toggle('clickable', clicksOffered());
       updateButton();
       return;
     }
@@ -81,6 +91,17 @@ function clearSelection() {
   $('selection').textContent = '';
   delete $('selection').dataset.key;
   for (const el of document.querySelectorAll('.selected')) el.classList.remove('selected');
+  updateClickButtons();
+}
+
+/** Whether the package has the interactive path: then the canvas takes points and boxes. */
+function clicksOffered() {
+  return state.prompts.includes('points');
+}
+
+function updateClickButtons() {
+  $('undo').disabled = !state.clicks.length;
+  $('clear').disabled = !state.clicks.length && $('selection').dataset.key === undefined;
 }
 
 // The server reads the upload first: it says in words (and an E_ code) what is wrong with a file the
@@ -92,6 +113,9 @@ async function onFile() {
   const file = $('image').files[0];
   state.imageId = null;
   state.request++;
+  // Clicks belong to the image they were made on.
+  dropClicks();
+  state.textView = null;
   updateButton();
   if (!file) return;
   if (!TYPES.includes(file.type)) return showError('Please choose a JPG, PNG or WebP image.');
@@ -99,7 +123,7 @@ async function onFile() {
   try {
     const form = new FormData();
     form.append('image', file);
-    const { id } = await api('/api/embed', form);
+    const { id, width, height } = await api('/api/embed', form);
     if (ticket !== state.upload) return;
     let bitmap;
     try {
@@ -110,6 +134,8 @@ async function onFile() {
     if (ticket !== state.upload) return;
     state.bitmap = bitmap;
     state.imageId = id;
+    // Clicks are sent in the server's pixels (an older server leaves the size to the browser's decode).
+    state.size = { width: width ?? bitmap.width, height: height ?? bitmap.height };
     state.results = [];
     state.masks = [];
     state.instances = [];
@@ -179,12 +205,14 @@ function instancesOf(results) {
   const below = [];
   results.forEach((r, i) => {
     const list = r.instances ?? (r.passedThreshold ? [r] : []);
+    const prompt = resultName(r);
     list.forEach((inst, k) => kept.push({
-      result: i, index: k, count: list.length, prompt: r.prompt, score: inst.score, area: inst.area, bbox: inst.bbox,
-      mask: decodeRle(inst.rle, true), below: false,
+      result: i, index: k, count: list.length, prompt, score: inst.score, area: inst.area, bbox: inst.bbox,
+      box: inst.box ?? boxOfBbox(inst.bbox), mask: decodeRle(inst.rle, true), below: false,
     }));
     if (!list.length && r.area > 0)
-      below.push({ result: i, index: -1, count: 0, prompt: r.prompt, score: r.score, area: r.area, bbox: r.bbox, mask: decodeRle(r.rle, true), below: true });
+      below.push({ result: i, index: -1, count: 0, prompt, score: r.score, area: r.area, bbox: r.bbox, box: boxOfBbox(r.bbox),
+        mask: decodeRle(r.rle, true), below: true });
   });
   const all = [...kept, ...below];
   const colours = instanceColours(all.length);
@@ -193,13 +221,41 @@ function instancesOf(results) {
   return { instances: all, order };
 }
 
-async function segment() {
+/** [x, y, width, height] as [x0, y0, x1, y1]. */
+function boxOfBbox([x, y, w, h]) {
+  return [x, y, x + w, y + h];
+}
+
+/** Whether a result answers clicks (points or a box through the interactive path). */
+function isClicked(r) {
+  return r.candidateIndex !== undefined && (r.points !== undefined || r.box !== undefined);
+}
+
+/** A result's name: its prompt, and for text segmented with clicks what was clicked too ("a cat + 2 points"). */
+function resultName(r) {
+  if (!isClicked(r)) return r.prompt;
+  const clicked = [];
+  if (r.points?.length) clicked.push(`${r.points.length} point${r.points.length > 1 ? 's' : ''}`);
+  if (r.box) clicked.push('box');
+  const what = clicked.join(' + ');
+  return r.prompt === what ? r.prompt : `${r.prompt} + ${what}`;
+}
+
+/** The settings a text answer was made with: one that differs from today's is out of date. */
+function textSettings() {
+  return JSON.stringify(['prompt', 'negative', 'threshold', 'smoothness', 'max-instances'].map((id) => $(id).value));
+}
+
+/** Segments what is on screen: the clicks when there are some, else the text prompts. */
+function segment() {
+  return state.clicks.length ? segmentClicks() : segmentText();
+}
+
+async function segmentText() {
   if (!state.imageId || !$('prompt').value.trim()) {
     $('canvas').removeAttribute('aria-busy');
     return;
   }
-  showError('');
-  const ticket = ++state.request;
   const form = new FormData();
   form.append('imageId', state.imageId);
   form.append('prompt', $('prompt').value);
@@ -207,30 +263,80 @@ async function segment() {
   form.append('threshold', $('threshold').value);
   form.append('smoothness', $('smoothness').value);
   if ($('max-instances').value.trim()) form.append('maxInstances', $('max-instances').value.trim());
+  const settings = textSettings();
+  await ask(form, (json) => {
+    state.textView = { json, settings };
+    show(json);
+  });
+}
+
+/**
+ * What the clicks send: their points and the last box drawn. Refining a text result adds to them,
+ * on sam3-concept the instance's box (unless a box was drawn), elsewhere the result's text (the
+ * decoder reads text and points together).
+ */
+function clickPrompt() {
+  const points = state.clicks.filter((g) => g.point).map((g) => g.point);
+  const labels = state.clicks.filter((g) => g.point).map((g) => g.label);
+  const drawn = state.clicks.filter((g) => g.box).at(-1)?.box;
+  const target = state.target;
+  const concept = state.family === 'sam3-concept';
+  const box = drawn ?? (target && concept ? target.box : undefined);
+  return { ...(target && !concept ? { text: target.text } : {}), points, labels, ...(box ? { box } : {}) };
+}
+
+async function segmentClicks() {
+  const sent = clickPrompt();
+  const form = new FormData();
+  form.append('imageId', state.imageId);
+  if (sent.text) form.append('prompt', sent.text);
+  if (sent.points.length) {
+    form.append('points', JSON.stringify(sent.points));
+    form.append('labels', JSON.stringify(sent.labels));
+  }
+  if (sent.box) form.append('box', JSON.stringify(sent.box));
+  form.append('smoothness', $('smoothness').value);
+  drawClicks();
+  await ask(form, (json) => show(json, { clicks: true }));
+}
+
+/** Sends one /api/segment request; a newer one supersedes it, its answer and its error. */
+async function ask(form, onAnswer) {
+  showError('');
+  const ticket = ++state.request;
   $('canvas').setAttribute('aria-busy', 'true');
   try {
     const started = performance.now();
     const json = await api('/api/segment', form);
-    if (ticket !== state.request) return; // a newer request superseded this one
+    if (ticket !== state.request) return;
     $('canvas').removeAttribute('aria-busy');
-    state.results = json.results;
-    state.masks = json.results.map((r) => decodeRle(r.rle));
-    Object.assign(state, instancesOf(json.results));
-    // A mask below the threshold is not an answer: listed, greyed, and off the canvas unless asked for.
-    state.visible = json.results.map((r) => r.passedThreshold);
-    clearSelection();
-    const t = json.timings ?? {};
-    $('timings').textContent = `Round trip ${(performance.now() - started).toFixed(0)} ms; server ${(t.total ?? 0).toFixed(1)} ms`
-      + ` (image encoder ${t.cachedImage ? 'skipped, embedding cached' : `${(t.imageEncoder ?? 0).toFixed(1)} ms`},`
-      + ` text ${(t.promptEncoder ?? 0).toFixed(1)} ms, decoder ${(t.decoder ?? 0).toFixed(1)} ms)`;
-    renderList();
-    draw();
-    $('download-json').hidden = false;
+    onAnswer(json);
+    showTimings(json.timings ?? {}, performance.now() - started, form.has('points') || form.has('box'));
   } catch (error) {
     if (ticket !== state.request) return;
     $('canvas').removeAttribute('aria-busy');
     showError(`${error.code ? `${error.code}: ` : ''}${error.message}`);
   }
+}
+
+/** Puts an /api/segment answer on screen: the text prompts' results, or the clicks' one. */
+function show(json, { clicks = false } = {}) {
+  state.results = json.results;
+  state.masks = json.results.map((r) => decodeRle(r.rle));
+  Object.assign(state, instancesOf(json.results));
+  // A mask below the threshold is not an answer: listed, greyed, and off the canvas unless asked for.
+  // What was clicked is always drawn.
+  state.visible = json.results.map((r) => clicks || r.passedThreshold);
+  clearSelection();
+  renderList();
+  draw();
+  $('download-json').hidden = !json.results.length;
+}
+
+function showTimings(t, roundTrip, clicks) {
+  $('timings').textContent = `Round trip ${roundTrip.toFixed(0)} ms; server ${(t.total ?? 0).toFixed(1)} ms`
+    + ` (image encoder ${t.cachedImage ? 'skipped, embedding cached' : `${(t.imageEncoder ?? 0).toFixed(1)} ms`},`
+    + ` ${clicks ? 'prompt encoder' : 'text'} ${(t.promptEncoder ?? 0).toFixed(1)} ms, decoder ${(t.decoder ?? 0).toFixed(1)} ms)`;
 }
 
 /** Erodes a 0/1 mask by r pixels (square), as two 1-D passes: O(pixels) whatever r is. */
@@ -323,6 +429,12 @@ function draw() {
   }
   ctx.putImageData(pixels, 0, 0);
   drawLabels(scale);
+  drawClicks();
+}
+
+/** The points and box the clicks send, and a box being drawn, over the canvas. */
+function drawClicks() {
+  drawClickMarks($('clicks'), $('canvas'), state.size, state.clicks.length ? clickPrompt() : null, state.dragging);
 }
 
 /**
@@ -384,8 +496,10 @@ function pngButton(title, onClick) {
   return download;
 }
 
-/** "a cat — 3 instances, best 0.82, 5230 px", or "… — below threshold (best 0.31)". */
+/** "a cat — 3 instances, best 0.82, 5230 px", "… — below threshold (best 0.31)", or "2 points — IoU 0.91, 830 px". */
 function resultText(r, count) {
+  if (isClicked(r))
+    return `${resultName(r)} — IoU ${r.score.toFixed(2)}, ${r.area} px`;
   const presence = typeof r.presence === 'number' ? `, presence ${r.presence.toFixed(2)}` : '';
   if (!r.passedThreshold) return `${r.prompt} — below threshold (best ${r.score.toFixed(2)})${presence}`;
   return `${r.prompt} — ${count} instance${count === 1 ? '' : 's'}, ${count === 1 ? 'score' : 'best'} ${r.score.toFixed(2)}`
@@ -415,7 +529,10 @@ function renderList() {
     const download = pngButton(own.length > 1 ? `all ${own.length} instances of ${r.prompt}` : r.prompt,
       () => downloadMask(state.masks[i], `mask-${i + 1}.png`));
     download.disabled = r.area === 0;
-    item.append(toggle, swatch((own[0] ?? state.instances.find((d) => d.result === i))?.colour), text, download);
+    const first = own[0] ?? state.instances.find((d) => d.result === i);
+    // Naming a row selects it as the canvas click does: a hidden or below-threshold result can be refined too.
+    if (own.length <= 1 && first) text.addEventListener('click', () => select(first));
+    item.append(toggle, swatch(first?.colour), text, download);
     if (own.length > 1) {
       // Each instance's own row and PNG; a long list folds away.
       const rows = document.createElement('details');
@@ -431,6 +548,7 @@ function renderList() {
         const label = document.createElement('span');
         label.className = 'instance-label';
         label.textContent = `#${d.index + 1} — ${d.score.toFixed(2)}, ${d.area} px`;
+        label.addEventListener('click', () => select(d));
         row.append(swatch(d.colour), label,
           pngButton(`${r.prompt} #${d.index + 1}`, () => downloadMask(d.mask, `mask-${i + 1}-instance-${d.index + 1}.png`)));
         rows.append(row);
@@ -471,10 +589,11 @@ function select(d) {
     : `${d.prompt}: score ${d.score.toFixed(3)}, area ${d.area} px (instance ${d.index + 1} of ${d.count})`;
   sel.dataset.key = String(d.key);
   for (const el of document.querySelectorAll(`#labels [data-key="${d.key}"], #masks [data-key="${d.key}"]`)) el.classList.add('selected');
+  updateClickButtons();
 }
 
-/** A click names the topmost drawn instance under the pointer. */
-function onCanvasClick(event) {
+/** The topmost drawn instance under the pointer, if any. */
+function instanceAt(event) {
   const canvas = $('canvas');
   const rect = canvas.getBoundingClientRect();
   // From the pointer to an image pixel: past the border, over the displayed size, whatever the scale.
@@ -483,10 +602,91 @@ function onCanvasClick(event) {
   const y = px(event.clientY, rect.top, canvas.clientTop, canvas.clientHeight, canvas.height);
   for (let i = state.order.length - 1; i >= 0; i--) {
     const d = state.instances[state.order[i]];
-    if (state.visible[d.result] && maskHas(d.mask, x, y)) return select(d);
+    if (state.visible[d.result] && maskHas(d.mask, x, y)) return d;
   }
+  return undefined;
+}
+
+/** A click names the topmost drawn instance under the pointer. */
+function nameAt(event) {
+  const d = instanceAt(event);
+  if (d) return select(d);
   clearSelection();
   $('selection').textContent = 'No mask here.';
+}
+
+/**
+ * A click or right-click on the canvas. On a package without points it names the mask under it.
+ * With points: while no clicks are pending, a plain click on a drawn mask of the text results
+ * selects it (and names it); any other gesture starts the clicks, refining the selected result if
+ * there is one, else segmenting an object of its own; once clicks are pending, every gesture adds
+ * to them.
+ */
+function onCanvasClick(event, label, at) {
+  if (!clicksOffered() || !state.imageId) return nameAt(event);
+  if (!state.clicks.length && label === 1) {
+    const d = instanceAt(event);
+    if (d) return select(d);
+  }
+  addGesture({ point: at ?? imagePoint($('canvas'), event, state.size), label });
+}
+
+function onBoxDrawn(box) {
+  addGesture({ box });
+}
+
+/** What new clicks refine: the selected result of the text prompts, or nothing. */
+function selectedTarget() {
+  const key = $('selection').dataset.key;
+  const d = key === undefined ? undefined : state.instances[Number(key)];
+  if (!d) return null;
+  return { text: state.results[d.result].prompt, box: d.box };
+}
+
+function addGesture(gesture) {
+  const target = state.clicks.length ? state.target : selectedTarget();
+  const clicks = [...state.clicks, gesture];
+  // The decoder needs something on the object: a positive point or a box (on sam3-concept the
+  // refined instance's box is one).
+  const hasObject = clicks.some((g) => g.box || g.label === 1) || (target && state.family === 'sam3-concept');
+  if (!hasObject) {
+    showError('Click on the object first (or drag a box around it); shift-click or right-click then marks what is not it.');
+    return;
+  }
+  state.clicks = clicks;
+  state.target = target;
+  updateClickButtons();
+  segmentClicks();
+}
+
+/** Forgets the clicks (a new image or new text makes them stale); nothing is redrawn. */
+function dropClicks() {
+  state.clicks = [];
+  state.target = null;
+  state.dragging = null;
+  updateClickButtons();
+}
+
+/** Back to the text prompts: their last answer at once, asked again if the settings changed since. */
+function clearClicks() {
+  const had = state.clicks.length > 0;
+  dropClicks();
+  clearSelection();
+  if (!had) return drawClicks();
+  state.request++; // an answer to the clicks still on its way is no longer wanted
+  $('canvas').removeAttribute('aria-busy');
+  showError('');
+  const view = state.textView;
+  if (view && view.settings === textSettings()) return show(view.json);
+  show({ results: [] });
+  segmentText();
+}
+
+function undoClick() {
+  if (state.clicks.length <= 1) return clearClicks();
+  state.clicks = state.clicks.slice(0, -1);
+  updateClickButtons();
+  segmentClicks();
 }
 
 let debounce;
@@ -500,7 +700,8 @@ function scheduleSegment() {
 }
 
 $('image').addEventListener('change', onFile);
-$('prompt').addEventListener('input', () => { updateButton(); scheduleSegment(); });
+// New text asks for new results: clicks made on the old ones no longer apply.
+$('prompt').addEventListener('input', () => { dropClicks(); updateButton(); scheduleSegment(); });
 $('negative').addEventListener('input', scheduleSegment);
 $('max-instances').addEventListener('input', scheduleSegment);
 for (const id of ['threshold', 'smoothness']) {
@@ -509,10 +710,20 @@ for (const id of ['threshold', 'smoothness']) {
     scheduleSegment();
   });
 }
-$('run').addEventListener('click', segment);
-$('canvas').addEventListener('click', onCanvasClick);
+$('run').addEventListener('click', () => { dropClicks(); segment(); });
+watchGestures($('canvas'), {
+  boxes: () => clicksOffered() && state.imageId !== null,
+  size: () => state.size,
+  onClick: onCanvasClick,
+  onDragging: (box) => { state.dragging = box; drawClicks(); },
+  onBox: onBoxDrawn,
+});
+$('undo').addEventListener('click', undoClick);
+$('clear').addEventListener('click', clearClicks);
 window.addEventListener('resize', () => {
-  if (state.bitmap) drawLabels(layout());
+  if (!state.bitmap) return;
+  drawLabels(layout());
+  drawClicks();
 });
 $('download-json').addEventListener('click', () => {
   const blob = new Blob([JSON.stringify({ imageId: state.imageId, results: state.results }, null, 2)], { type: 'application/json' });
