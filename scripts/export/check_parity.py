@@ -6,7 +6,11 @@
 The PyTorch modules are rebuilt from the package's export-info.json (family, preset, seed or checkpoints); the
 options below override it. Prints the max |diff| of every graph output (each graph fed the PyTorch inputs),
 the max |diff| of masks and IoU scores through the whole ONNX chain, and the IoU of the final masks
-post-processed like the library (bilinear to S, crop, bilinear to the original size, > 0).
+post-processed like the library (bilinear to S, crop, bilinear to the original size, > 0). A package with the
+interactive path (prompt_encoder) is also checked on one prompt of each kind (a point, a positive and a negative
+point, a box, a box with a point; interactive_prompts.default_prompts): "(points)" marks those outputs, their masks
+bilinear straight to the original size as transformers' post_process_masks. A package without a text path is
+checked on those alone.
 For sam3-concept: the max |diff| (and that relative to the output's largest value) of every graph output, of
 the detector outputs and instance scores through the whole ONNX chain, whether the same queries pass --threshold,
 and the IoU of their masks post-processed as transformers does (σ, bilinear to the original size, > 0.5).
@@ -72,12 +76,14 @@ def main(argv=None) -> int:
                 continue
             t1 = time.time()
             r = compare_on_image(modules, pkg, image, prompts)
-            print(f"\n{os.path.basename(image)} {r['original_hw'][1]}×{r['original_hw'][0]}, {len(prompts)} prompts "
+            paths = [f"{len(prompts)} text prompts"] if "text_encoder" in pkg.manifest["files"] else []
+            paths += ["point and box prompts"] if "prompt_encoder" in pkg.manifest["files"] else []
+            print(f"\n{os.path.basename(image)} {r['original_hw'][1]}×{r['original_hw'][0]}, {', '.join(paths)} "
                   f"({time.time() - t1:.1f}s)")
             for name, d in r["diffs"].items():
-                print(f"  max|diff| {name:18s} {d:.3e}")
+                print(f"  max|diff| {name:28s} {d:.3e}")
             for name, d in r["chain_diffs"].items():
-                print(f"  max|diff| {name + ' (chain)':18s} {d:.3e}")
+                print(f"  max|diff| {name + ' (chain)':28s} {d:.3e}")
             print(f"  final-mask IoU min {r['mask_iou_min']:.5f} mean {r['mask_iou_mean']:.5f} "
                   f"(PyTorch foreground fraction {r['foreground_fraction'][0]:.3f}..{r['foreground_fraction'][1]:.3f})")
             worst = min(worst, r["mask_iou_min"])

@@ -4,11 +4,18 @@
   python scripts/export/export_package.py --family sam3 --sam-checkpoint facebook/sam3 \
       --clip-checkpoint openai/clip-vit-large-patch14 --projection projection.safetensors \
       --precision fp32 --out packages/sam3-clip-l14 --name sam3-clip-l14
+  python scripts/export/export_package.py --family sam3 --sam-checkpoint facebook/sam3 \
+      --out packages/sam3-tracker --name sam3-tracker
   python scripts/export/export_package.py --family sam3 --preset tiny --random-init --out /tmp/tiny --name sam3-tiny
+  python scripts/export/export_package.py --family sam3 --preset tiny --random-init --no-text --out /tmp/t --name t
   python scripts/export/export_package.py --family sam3-concept --sam-checkpoint facebook/sam3 \
       --out packages/sam3-concept --name sam3-concept
   python scripts/export/export_package.py --family sam3-concept --preset tiny --random-init --out /tmp/c --name c-tiny
 
+The tracker families (sam3, sam2, sam) get the text path (CLIP's text tower, the projection, tokenizer.json) from
+--clip-checkpoint and --projection; with neither (or --no-text) the package is the tracker alone: image encoder,
+prompt encoder (points and boxes) and mask decoder. sam3 and sam2 packages always have the prompt encoder; sam
+(SAM 1) has none, so it needs the text path.
 sam3-concept is transformers' Sam3Model (SAM3's own text path): one checkpoint, its tokenizer.json and
 preprocessor_config.json from the same folder.
 """
@@ -36,6 +43,9 @@ def parse_args(argv=None):
     ap.add_argument("--projection", help="trained projection weights (.safetensors or torch state dict)")
     ap.add_argument("--random-init", action="store_true",
                     help="random weights of the real architecture (tests, benchmarks); no checkpoints needed")
+    ap.add_argument("--no-text", action="store_true",
+                    help="tracker families: no text path (with --random-init; checkpoints: give no --clip-checkpoint "
+                         "and --projection instead)")
     ap.add_argument("--seed", type=int, default=0, help="seed of --random-init")
     ap.add_argument("--preset", choices=("tiny", "full"), default="full",
                     help="architecture sizes for --random-init (checkpoints bring their own)")
@@ -56,10 +66,19 @@ def parse_args(argv=None):
         if not args.sam_checkpoint:
             ap.error("missing --sam-checkpoint (or pass --random-init)")
     else:
-        missing = [f for f, v in (("--sam-checkpoint", args.sam_checkpoint), ("--clip-checkpoint", args.clip_checkpoint),
-                                  ("--projection", args.projection)) if not v]
-        if missing:
-            ap.error(f"missing {', '.join(missing)} (or pass --random-init)")
+        if not args.sam_checkpoint:
+            ap.error("missing --sam-checkpoint (or pass --random-init)")
+        if bool(args.clip_checkpoint) != bool(args.projection):
+            given, missing = (("--clip-checkpoint", "--projection") if args.clip_checkpoint
+                              else ("--projection", "--clip-checkpoint"))
+            ap.error(f"{given} without {missing}: the text path needs both (give neither for a package without one)")
+        if args.no_text and args.clip_checkpoint:
+            ap.error("--no-text leaves out the text path: leave out --clip-checkpoint and --projection")
+    if args.no_text and args.family == CONCEPT_FAMILY:
+        ap.error(f"{CONCEPT_FAMILY} always has its text path: --no-text is for the tracker families")
+    if args.family == "sam" and (args.no_text or (not args.random_init and not args.clip_checkpoint)):
+        ap.error("family sam (SAM 1) has no interactive path: it needs the text path (--clip-checkpoint and "
+                 "--projection, or --random-init)")
     return args
 
 
@@ -67,10 +86,12 @@ def export(args) -> dict:
     t0 = time.time()
     modules = build_modules(args.family, args.preset, sam_checkpoint=args.sam_checkpoint,
                             clip_checkpoint=args.clip_checkpoint, projection_path=args.projection,
-                            random_init=args.random_init, seed=args.seed)
+                            random_init=args.random_init, seed=args.seed, no_text=args.no_text)
     print(f"built {args.family} modules in {time.time() - t0:.1f}s", flush=True)
     os.makedirs(args.out, exist_ok=True)
-    tokenizer = resolve_tokenizer(os.path.join(args.out, "tokenizer.json"), modules.tokenizer_checkpoint, args.bpe)
+    text_path = args.family == CONCEPT_FAMILY or modules.text_path
+    tokenizer = (resolve_tokenizer(os.path.join(args.out, "tokenizer.json"), modules.tokenizer_checkpoint, args.bpe)
+                 if text_path else None)
     manifest = modules.write(args.out, name=args.name, tokenizer_json_path=tokenizer, precision=args.precision,
                              weights=args.weights, log=lambda m: print(m, flush=True))
     write_export_info(args.out, args)

@@ -7,6 +7,7 @@ from pathlib import Path
 from .model import TextSegmenter, clip_dims, sam3_dims
 from sam3clip_export.package_writer import write_package
 from sam3clip_export.tokenizer import resolve_tokenizer  # noqa: F401  (re-exported for the CLI)
+from sam3clip_export.prompt_encoder import PointPromptEncoder
 from sam3clip_export.sam3_tracker import Sam3ImageEncoder, Sam3MaskDecoder
 
 
@@ -20,6 +21,7 @@ def export_package(model: TextSegmenter, out: Path, name: str, tokenizer_json: P
         # Fresh wrappers: the decoder wrapper snapshots the positional/no-mask embeddings when built.
         image_encoder=Sam3ImageEncoder(model.tracker), text_encoder=model.text_encoder,
         projection=model.projection, mask_decoder=Sam3MaskDecoder(model.tracker),
+        prompt_encoder=PointPromptEncoder(model.tracker),  # the tracker's own points and boxes, beside the text
         image_size=d["image_size"], resize=d["resize"], mean=d["mean"], std=d["std"],
         embedding_channels=d["embedding_channels"], embedding_size=d["embedding_size"],
         high_res_features=d["high_res_features"], text_embedding=c["text_embedding"],

@@ -12,6 +12,8 @@ KEYS = ("family", "preset", "seed", "random_init", "sam_checkpoint", "clip_check
 
 def write_export_info(out_dir: str, args) -> None:
     info = {k: getattr(args, k, None) for k in KEYS}
+    if getattr(args, "no_text", False):  # only then: packages with a text path keep the files they always had
+        info["no_text"] = True
     with open(os.path.join(out_dir, INFO_FILE), "w") as f:
         json.dump(info, f, indent=2)
         f.write("\n")

@@ -1,5 +1,5 @@
-"""The committed tiny package and its references: what they are made of, in one place for the generator and the
-tests."""
+"""The committed tiny package (the SAM3 tracker with CLIP's text path and the interactive path) and its references:
+what they are made of, in one place for the generator and the tests."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import os
 from types import SimpleNamespace
 
 from .export_info import write_export_info
-from .package_writer import write_package
 from .pipeline import PackageModules, build_modules
 from .reference import compute_reference, write_reference
 from .synthetic import write_synthetic_png
@@ -27,10 +26,7 @@ def make_tiny_package(out_dir: str, seed: int = TINY_SEED) -> PackageModules:
     modules = build_modules("sam3", "tiny", random_init=True, seed=seed)
     os.makedirs(out_dir, exist_ok=True)
     tokenizer = resolve_tokenizer(os.path.join(out_dir, "tokenizer.json"))
-    write_package(out_dir, name=TINY_NAME, family="sam3", image_encoder=modules.image_encoder,
-                  text_encoder=modules.text_encoder, projection=modules.projection,
-                  mask_decoder=modules.mask_decoder, tokenizer_json_path=tokenizer, precision="fp32",
-                  log=lambda m: None, **modules.dims)
+    modules.write(out_dir, name=TINY_NAME, tokenizer_json_path=tokenizer, precision="fp32", log=lambda m: None)
     write_export_info(out_dir, SimpleNamespace(family="sam3", preset="tiny", seed=seed, random_init=True,
                                                precision="fp32"))
     return modules

@@ -1,5 +1,6 @@
-"""Writes a model package: the family's ONNX graphs, manifest.json with SHA-256s, tokenizer.json
-(docs/model-package.md). Each family describes its graphs as a list of GraphSpec and its manifest fields as a dict."""
+"""Writes a model package: the family's ONNX graphs, manifest.json with SHA-256s and, with a text path,
+tokenizer.json (docs/model-package.md). Each family describes its graphs as a list of GraphSpec and its manifest
+fields as a dict."""
 
 from __future__ import annotations
 
@@ -138,70 +139,98 @@ class GraphSpec:
     output_shapes: dict[str, list] | None = None  # sizes to declare on the outputs (see declare_output_dims)
 
 
-def tracker_graphs(image_encoder: nn.Module, text_encoder: nn.Module, projection: nn.Module, mask_decoder: nn.Module,
-                   *, image_size: int, embedding_channels: int, embedding_size, high_res_features: bool,
-                   text_embedding: int, prompt_embedding: int, prompt_tokens: int, context_length: int, pad_id: int,
-                   **_) -> list[GraphSpec]:
-    """The four graphs of the tracker families (sam3, sam2, sam)."""
+def tracker_graphs(image_encoder: nn.Module, mask_decoder: nn.Module, *, text_encoder: nn.Module | None = None,
+                   projection: nn.Module | None = None, prompt_encoder: nn.Module | None = None, image_size: int,
+                   embedding_channels: int, embedding_size, high_res_features: bool, prompt_embedding: int,
+                   text_embedding: int | None = None, prompt_tokens: int | None = None,
+                   context_length: int | None = None, pad_id: int | None = None, **_) -> list[GraphSpec]:
+    """The graphs of the tracker families (sam3, sam2, sam): image encoder and mask decoder always; the text path
+    (text encoder, projection) when ``text_encoder`` is given; the interactive path's prompt encoder when
+    ``prompt_encoder`` is. Listed in the manifest in this order."""
+    from .prompt_encoder import prompt_encoder_example
+
     h, w = embedding_size
     S = image_size
     pixel = torch.zeros(1, 3, S, S)
-    ids = torch.full((2, context_length), pad_id, dtype=torch.int64)
-    ids[:, 0] = 49406
-    text = torch.zeros(2, text_embedding)
-    prompts = torch.zeros(2, prompt_tokens, prompt_embedding)
     feats = [torch.zeros(1, embedding_channels, h, w)]
     feat_names = ["image_embeddings"]
     if high_res_features:
         feats += [torch.zeros(1, 32, 4 * h, 4 * w), torch.zeros(1, 64, 2 * h, 2 * w)]
         feat_names += ["high_res_feats_0", "high_res_feats_1"]
     B = {0: "B"}
-    return [
-        GraphSpec("image_encoder", image_encoder, (pixel,), ["pixel_values"], feat_names),
-        GraphSpec("text_encoder", text_encoder, (ids,), ["input_ids"], ["text_embeds"],
-                  {"input_ids": B, "text_embeds": B}),
-        GraphSpec("text_projection", projection, (text,), ["text_embeds"], ["prompt_embeds"],
-                  {"text_embeds": B, "prompt_embeds": B}),
-        GraphSpec("mask_decoder", mask_decoder, (*feats, prompts), feat_names + ["prompt_embeds"],
-                  ["masks", "iou_scores"], {"prompt_embeds": {0: "B", 1: "N"}, "masks": B, "iou_scores": B}),
-    ]
+    graphs = [GraphSpec("image_encoder", image_encoder, (pixel,), ["pixel_values"], feat_names)]
+    if text_encoder is not None:
+        ids = torch.full((2, context_length), pad_id, dtype=torch.int64)
+        ids[:, 0] = 49406
+        text = torch.zeros(2, text_embedding)
+        graphs += [
+            GraphSpec("text_encoder", text_encoder, (ids,), ["input_ids"], ["text_embeds"],
+                      {"input_ids": B, "text_embeds": B}),
+            GraphSpec("text_projection", projection, (text,), ["text_embeds"], ["prompt_embeds"],
+                      {"text_embeds": B, "prompt_embeds": B}),
+        ]
+    if prompt_encoder is not None:
+        tokens = {0: "B", 1: "n"}
+        graphs.append(GraphSpec("prompt_encoder", prompt_encoder, prompt_encoder_example(S),
+                                ["input_points", "input_labels"], ["sparse_embeddings"],
+                                {"input_points": tokens, "input_labels": tokens, "sparse_embeddings": tokens},
+                                {"sparse_embeddings": ["B", "n", prompt_embedding]}))
+    # N is a dynamic axis: the text tokens, the interactive path's point tokens or both; any count traces alike.
+    prompts = torch.zeros(2, prompt_tokens or 2, prompt_embedding)
+    graphs.append(GraphSpec("mask_decoder", mask_decoder, (*feats, prompts), feat_names + ["prompt_embeds"],
+                            ["masks", "iou_scores"], {"prompt_embeds": {0: "B", 1: "N"}, "masks": B, "iou_scores": B}))
+    return graphs
 
 
 def tracker_manifest_fields(*, image_size: int, resize: str, mean, std, embedding_channels: int, embedding_size,
-                            high_res_features: bool, text_embedding: int, prompt_embedding: int, prompt_tokens: int,
-                            mask_size: int, candidates: int, context_length: int, pad_id: int,
-                            lowercase: bool = True, **_) -> dict:
-    """The tracker families' manifest fields between precision and files (docs/model-package.md)."""
+                            high_res_features: bool, prompt_embedding: int, mask_size: int, candidates: int,
+                            text_path: bool = True, text_embedding: int | None = None,
+                            prompt_tokens: int | None = None, context_length: int | None = None,
+                            pad_id: int | None = None, lowercase: bool = True, **_) -> dict:
+    """The tracker families' manifest fields between precision and files (docs/model-package.md). Without the text
+    path there is no tokenizer and no text dims (dims.textEmbedding, dims.promptTokens)."""
     h, w = embedding_size
+    dims = {"embeddingChannels": embedding_channels, "embeddingSize": [h, w], "highResFeatures": high_res_features}
+    if text_path:
+        dims.update(textEmbedding=text_embedding, promptEmbedding=prompt_embedding, promptTokens=prompt_tokens)
+    else:
+        dims["promptEmbedding"] = prompt_embedding
     return {
         "image": {"size": image_size, "resize": resize, "mean": list(mean), "std": list(std)},
-        "tokenizer": {"contextLength": context_length, "padId": pad_id, "lowercase": lowercase,
-                      "attentionMask": False},
-        "dims": {
-            "embeddingChannels": embedding_channels, "embeddingSize": [h, w], "highResFeatures": high_res_features,
-            "textEmbedding": text_embedding, "promptEmbedding": prompt_embedding, "promptTokens": prompt_tokens,
-        },
+        **({"tokenizer": {"contextLength": context_length, "padId": pad_id, "lowercase": lowercase,
+                          "attentionMask": False}} if text_path else {}),
+        "dims": dims,
         "mask": {"size": mask_size, "candidates": candidates},
     }
 
 
-def write_package(out_dir: str, *, name: str, family: str, image_encoder: nn.Module, text_encoder: nn.Module,
-                  projection: nn.Module, mask_decoder: nn.Module, tokenizer_json_path: str, precision: str = "fp32",
-                  weights: str | None = None, lowercase: bool = True, opset: int = OPSET, log=print, **dims) -> dict:
-    """A tracker-family package (image encoder, text encoder, projection, mask decoder); ``dims`` are the shape
-    arguments of tracker_graphs and tracker_manifest_fields. Returns the manifest."""
-    graphs = tracker_graphs(image_encoder, text_encoder, projection, mask_decoder, **dims)
-    fields = tracker_manifest_fields(lowercase=lowercase, **dims)
+def write_package(out_dir: str, *, name: str, family: str, image_encoder: nn.Module, mask_decoder: nn.Module,
+                  text_encoder: nn.Module | None = None, projection: nn.Module | None = None,
+                  prompt_encoder: nn.Module | None = None, tokenizer_json_path: str | None = None,
+                  precision: str = "fp32", weights: str | None = None, lowercase: bool = True, opset: int = OPSET,
+                  log=print, **dims) -> dict:
+    """A tracker-family package: image encoder and mask decoder; the text path (text encoder, projection,
+    tokenizer.json) when ``text_encoder`` is given; the interactive path when ``prompt_encoder`` is. ``dims`` are
+    the shape arguments of tracker_graphs and tracker_manifest_fields. Returns the manifest."""
+    text_path = text_encoder is not None
+    if text_path != (projection is not None) or text_path != (tokenizer_json_path is not None):
+        raise ValueError("the text path needs all of text_encoder, projection and tokenizer_json_path, or none")
+    if not text_path and prompt_encoder is None:
+        raise ValueError("a package needs the text path, the interactive path (prompt_encoder) or both")
+    graphs = tracker_graphs(image_encoder, mask_decoder, text_encoder=text_encoder, projection=projection,
+                            prompt_encoder=prompt_encoder, **dims)
+    fields = tracker_manifest_fields(text_path=text_path, lowercase=lowercase, **dims)
     return write_graph_package(out_dir, name=name, family=family, graphs=graphs, fields=fields,
                                tokenizer_json_path=tokenizer_json_path, precision=precision, weights=weights,
                                opset=opset, log=log)
 
 
 def write_graph_package(out_dir: str, *, name: str, family: str, graphs: list[GraphSpec], fields: dict,
-                        tokenizer_json_path: str, precision: str = "fp32", weights: str | None = None,
-                        opset: int = OPSET, log=print) -> dict:
-    """Exports ``graphs`` into out_dir (created; existing graph files are replaced), copies tokenizer.json and writes
-    manifest.json: the common fields, then the family's ``fields`` (image, tokenizer, dims, mask, ...), then files.
+                        tokenizer_json_path: str | None = None, precision: str = "fp32",
+                        weights: str | None = None, opset: int = OPSET, log=print) -> dict:
+    """Exports ``graphs`` into out_dir (created; existing graph files are replaced), copies tokenizer.json (when
+    given: a package without a text path has none) and writes manifest.json: the common fields, then the family's
+    ``fields`` (image, tokenizer, dims, mask, ...), then files.
 
     precision: what the graphs compute in. weights="fp16" with precision="fp32" stores the weights as float16
     (half the size on disk) while the graphs still compute in float32 (see store_weights_fp16).
@@ -211,7 +240,7 @@ def write_graph_package(out_dir: str, *, name: str, family: str, graphs: list[Gr
     weights = weights or precision
     if weights not in ("fp32", "fp16") or (precision == "fp16" and weights != "fp16"):
         raise ValueError(f"weights must be fp32 or fp16 (fp16 for an fp16 graph), not {weights!r}")
-    if not os.path.isfile(tokenizer_json_path):
+    if tokenizer_json_path is not None and not os.path.isfile(tokenizer_json_path):
         raise FileNotFoundError(f"tokenizer.json not found: {tokenizer_json_path}")
     os.makedirs(out_dir, exist_ok=True)
     convert = convert_graph_to_fp16 if precision == "fp16" else store_weights_fp16 if weights == "fp16" else None
@@ -229,10 +258,11 @@ def write_graph_package(out_dir: str, *, name: str, family: str, graphs: list[Gr
         check_loads(path)
         files[g.key] = {"path": f"{g.key}.onnx", "sha256": sha256_file(path)}
         log(f"  {g.key}.onnx {os.path.getsize(path) / 1e6:.1f} MB")
-    tok_path = os.path.join(out_dir, "tokenizer.json")
-    if os.path.abspath(tokenizer_json_path) != os.path.abspath(tok_path):
-        shutil.copyfile(tokenizer_json_path, tok_path)
-    files["tokenizer"] = {"path": "tokenizer.json", "sha256": sha256_file(tok_path)}
+    if tokenizer_json_path is not None:
+        tok_path = os.path.join(out_dir, "tokenizer.json")
+        if os.path.abspath(tokenizer_json_path) != os.path.abspath(tok_path):
+            shutil.copyfile(tokenizer_json_path, tok_path)
+        files["tokenizer"] = {"path": "tokenizer.json", "sha256": sha256_file(tok_path)}
     manifest = {
         "format": FORMAT,
         "formatVersion": 1,

@@ -1,4 +1,5 @@
-"""Runs a package's graphs with ONNX Runtime next to the PyTorch modules they were exported from."""
+"""Runs a package's graphs with ONNX Runtime next to the PyTorch modules they were exported from: the text path
+(text prompts) and the interactive path (points and boxes), whichever the package has."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import os
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
+from .interactive_prompts import default_prompts, prompt_tokens
 from .pipeline import PackageModules
 from .preprocess import library_rgb, mask_iou, normalize, postprocess
 from .prompts import batch_ids
@@ -68,27 +71,84 @@ def ort_pipeline(pkg: OrtPackage, pixels: np.ndarray, ids: np.ndarray, reference
     return out
 
 
-def compare_on_image(modules: PackageModules, pkg: OrtPackage, image_path: str, prompts: list[str]) -> dict:
-    """Max |diff| per output (each graph fed the PyTorch inputs) and final-mask IoU of the end-to-end chains."""
+def torch_interactive(modules: PackageModules, feats: tuple, points: np.ndarray, labels: np.ndarray) -> dict:
+    """The interactive path in PyTorch: prompt encoder → mask decoder with its tokens as the prompt embeddings."""
+    with torch.no_grad():
+        sparse = modules.prompt_encoder(torch.from_numpy(points), torch.from_numpy(labels))
+        masks, iou = modules.mask_decoder(*(torch.from_numpy(f) for f in feats), sparse)
+    return {"sparse_embeddings": sparse.numpy(), "masks": masks.numpy(), "iou_scores": iou.numpy()}
+
+
+def ort_interactive(pkg: OrtPackage, image_outputs: dict, points: np.ndarray, labels: np.ndarray,
+                    sparse: np.ndarray | None = None) -> dict:
+    """The interactive path's ONNX chain; with ``sparse`` the mask decoder gets those tokens instead (per-graph
+    comparison)."""
+    out = {"sparse_embeddings": pkg.run("prompt_encoder", {"input_points": points, "input_labels": labels})[0]}
+    feed = {n: image_outputs[n] for n in pkg.output_names("image_encoder")}
+    feed["prompt_embeds"] = out["sparse_embeddings"] if sparse is None else sparse
+    out["masks"], out["iou_scores"] = pkg.run("mask_decoder", feed)
+    return out
+
+
+def mask_at_original(lowres: np.ndarray, original_hw) -> np.ndarray:
+    """m×m logits → bilinear (align_corners=False) straight to the original size → > 0: transformers'
+    post_process_masks for the tracker's stretched input."""
+    t = torch.from_numpy(np.ascontiguousarray(lowres, dtype=np.float32))[None, None]
+    return (F.interpolate(t, size=tuple(original_hw), mode="bilinear", align_corners=False)[0, 0] > 0).numpy()
+
+
+def compare_on_image(modules: PackageModules, pkg: OrtPackage, image_path: str, prompts: list[str],
+                     interactive: list[dict] | None = None) -> dict:
+    """Max |diff| per output (each graph fed the PyTorch inputs) and final-mask IoU of the end-to-end chains, for
+    the paths the package has: text ``prompts`` through the text path, ``interactive`` prompts (points, boxes in
+    original pixels; default_prompts when None) through the interactive one."""
     m = pkg.manifest
     S = m["image"]["size"]
     original_hw, resized_hw, rgb = library_rgb(image_path, S, m["image"]["resize"])
     pixels = normalize(rgb, S, m["image"]["mean"], m["image"]["std"])
-    ids = batch_ids(os.path.join(pkg.dir, m["files"]["tokenizer"]["path"]), prompts,
-                    m["tokenizer"]["contextLength"], m["tokenizer"]["padId"])
-    ref = torch_pipeline(modules, pixels, ids)
-    per_graph = ort_pipeline(pkg, pixels, ids, reference=ref)
-    image_outputs = {n: per_graph[n] for n in pkg.output_names("image_encoder")}
-    chain = ort_pipeline(pkg, pixels, ids, image_outputs=image_outputs)
-    diffs = {k: float(np.abs(per_graph[k].astype(np.float64) - ref[k]).max()) for k in ref}
-    chain_diffs = {k: float(np.abs(chain[k].astype(np.float64) - ref[k]).max()) for k in ("masks", "iou_scores")}
-    ious, fg = [], []
-    for b in range(len(prompts)):
-        for k in range(ref["masks"].shape[1]):
-            a = postprocess(ref["masks"][b, k], S, resized_hw, original_hw)
-            o = postprocess(chain["masks"][b, k], S, resized_hw, original_hw)
-            ious.append(mask_iou(a, o))
-            fg.append(float(a.mean()))
+    image_names = pkg.output_names("image_encoder")
+    with torch.no_grad():
+        feats = modules.image_encoder(torch.from_numpy(pixels))
+    ref_image = dict(zip(image_names, (f.numpy() for f in (feats if isinstance(feats, tuple) else (feats,)))))
+    ort_image = dict(zip(image_names, pkg.run("image_encoder", {"pixel_values": pixels})))
+    diffs = {k: max_abs_diff(ort_image[k], ref_image[k]) for k in image_names}
+    chain_diffs, ious, fg = {}, [], []
+
+    def compare_masks(ref_masks, chain_masks, post):
+        for b in range(ref_masks.shape[0]):
+            for k in range(ref_masks.shape[1]):
+                a, o = post(ref_masks[b, k]), post(chain_masks[b, k])
+                ious.append(mask_iou(a, o))
+                fg.append(float(a.mean()))
+
+    if "text_encoder" in m["files"]:
+        ids = batch_ids(os.path.join(pkg.dir, m["files"]["tokenizer"]["path"]), prompts,
+                        m["tokenizer"]["contextLength"], m["tokenizer"]["padId"])
+        ref = torch_pipeline(modules, pixels, ids)
+        per_graph = ort_pipeline(pkg, pixels, ids, reference=ref, image_outputs=ort_image)
+        chain = ort_pipeline(pkg, pixels, ids, image_outputs=ort_image)
+        diffs.update({k: max_abs_diff(per_graph[k], ref[k]) for k in ("text_embeds", "prompt_embeds", "masks",
+                                                                        "iou_scores")})
+        chain_diffs.update({k: max_abs_diff(chain[k], ref[k]) for k in ("masks", "iou_scores")})
+        compare_masks(ref["masks"], chain["masks"], lambda x: postprocess(x, S, resized_hw, original_hw))
+    if "prompt_encoder" in m["files"]:
+        for prompt in interactive or default_prompts(original_hw):
+            points, labels = prompt_tokens(prompt, original_hw, resized_hw)
+            points, labels = points[None], labels[None]
+            ref = torch_interactive(modules, tuple(ref_image[n] for n in image_names), points, labels)
+            per_graph = ort_interactive(pkg, ref_image, points, labels, sparse=ref["sparse_embeddings"])
+            chain = ort_interactive(pkg, ort_image, points, labels)
+            for key, name in (("sparse_embeddings", "sparse_embeddings"), ("masks", "masks (points)"),
+                              ("iou_scores", "iou_scores (points)")):
+                diffs[name] = max(diffs.get(name, 0.0), max_abs_diff(per_graph[key], ref[key]))
+            for key in ("masks", "iou_scores"):
+                name = f"{key} (points)"
+                chain_diffs[name] = max(chain_diffs.get(name, 0.0), max_abs_diff(chain[key], ref[key]))
+            compare_masks(ref["masks"], chain["masks"], lambda x: mask_at_original(x, original_hw))
     return {"image": image_path, "original_hw": original_hw, "diffs": diffs, "chain_diffs": chain_diffs,
             "mask_iou_min": min(ious), "mask_iou_mean": float(np.mean(ious)),
             "foreground_fraction": [min(fg), max(fg)]}
+
+
+def max_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a.astype(np.float64) - b).max())

@@ -16,6 +16,8 @@ def rebuild_modules(package_dir: str, *, family: str | None = None, preset: str 
 
     Raises ValueError when nothing says how the weights were made (no export-info.json, e.g. a package written by
     the training scripts; no checkpoint, preset or seed given): a random model rebuilt then would not be the package.
+    A tracker package exported without a text path is rebuilt without one (no CLIP checkpoint and projection, or
+    export-info's no_text).
     """
     info = read_export_info(package_dir)
     pick = lambda value, key, default=None: value if value is not None else info.get(key, default)  # noqa: E731
@@ -28,7 +30,7 @@ def rebuild_modules(package_dir: str, *, family: str | None = None, preset: str 
     if random_init and not info.get("random_init") and preset is None and seed is None:
         raise ValueError(
             f"{package_dir} has no {INFO_FILE} saying how its weights were made: pass the checkpoints it was exported "
-            "from (--sam-checkpoint, and for the tracker families --clip-checkpoint and --projection)")
+            "from (--sam-checkpoint, and for a tracker package's text path --clip-checkpoint and --projection)")
     return build_modules(family, pick(preset, "preset", "full"), sam_checkpoint=checkpoints[0],
                          clip_checkpoint=checkpoints[1], projection_path=checkpoints[2], random_init=random_init,
-                         seed=pick(seed, "seed", 0))
+                         seed=pick(seed, "seed", 0), no_text=bool(info.get("no_text")) and random_init)

@@ -91,6 +91,11 @@ class MaskDecoder(DecoderWrapper):
         super().__init__(model, high_res=False)
 
 
+# No interactive path: SAM 1's prompt encoder embeds a box as its two corners with no padding token after them
+# (SAM 2 and the SAM3 tracker add one), so the library's token rule (docs/model-package.md) does not fit it.
+PromptEncoder = None
+
+
 def init_projection_tokens(projection, model) -> None:
     pe = model.prompt_encoder
     projection.init_from_sam(not_a_point_embed=pe.not_a_point_embed.weight, point_embed=pe.point_embed[1].weight)

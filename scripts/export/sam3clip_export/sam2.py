@@ -7,6 +7,7 @@ conv_s0/conv_s1 and the no-memory token on the 64×64 embedding (common.TrackerI
 from __future__ import annotations
 
 from .common import TrackerImageEncoder, TrackerMaskDecoder, build_model, init_tracker_projection_tokens
+from .prompt_encoder import PointPromptEncoder
 from .sam import IMAGENET_MEAN, IMAGENET_STD
 
 SAM2_PRESETS: dict[str, dict] = {
@@ -64,4 +65,5 @@ ImageEncoder = TrackerImageEncoder
 
 
 MaskDecoder = TrackerMaskDecoder
+PromptEncoder = PointPromptEncoder
 init_projection_tokens = init_tracker_projection_tokens

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from .common import TrackerImageEncoder, TrackerMaskDecoder, build_model, init_tracker_projection_tokens
+from .prompt_encoder import PointPromptEncoder
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,10 @@ class Sam3Preset:
     decoder_heads: int
     # The FPN's scale factors; the tracker uses the first three (stride 4, 8, 16 of the patch grid ×4/×2/×1).
     fpn_scales: tuple[float, ...] = (4.0, 2.0, 1.0, 0.5)
+    # The decoder's cross-attention width (256 / rate) and IoU head width: facebook/sam3's unless a preset shrinks
+    # them.
+    attention_downsample_rate: int = 2
+    iou_head_hidden_dim: int = 256
 
     @property
     def grid(self) -> int:
@@ -65,6 +70,14 @@ SAM3_PRESETS: dict[str, Sam3Preset] = {
         window_size=8, global_attn_indexes=(1, 2, 3), pretrain_image_size=112,
         decoder_mlp_dim=256, decoder_layers=1, decoder_heads=8, fpn_scales=(4.0, 2.0, 1.0),
     ),
+    # The tracker-only test package (tracker_fixture.py): facebook/sam3's four-level neck (the 0.5× level the
+    # tracker drops included, so loading and the no-memory rule are those of the real checkpoint) with tiny's ViT,
+    # and a narrower decoder (MLP, cross-attention, IoU head) to keep the committed graphs small.
+    "tiny-tracker": Sam3Preset(
+        image_size=224, patch_size=14, vit_hidden=64, vit_intermediate=128, vit_layers=2, vit_heads=2,
+        window_size=8, global_attn_indexes=(1,), pretrain_image_size=112,
+        decoder_mlp_dim=64, decoder_layers=1, decoder_heads=8, attention_downsample_rate=8, iou_head_hidden_dim=32,
+    ),
 }
 
 
@@ -91,7 +104,8 @@ def sam3_tracker_config(preset: str):
         prompt_encoder_config={"image_size": p.image_size, "patch_size": p.patch_size},
         mask_decoder_config={
             "mlp_dim": p.decoder_mlp_dim, "num_hidden_layers": p.decoder_layers,
-            "num_attention_heads": p.decoder_heads,
+            "num_attention_heads": p.decoder_heads, "attention_downsample_rate": p.attention_downsample_rate,
+            "iou_head_hidden_dim": p.iou_head_hidden_dim,
         },
     )
 
@@ -161,3 +175,4 @@ build = build_sam3_tracker
 dims = sam3_dims
 ImageEncoder = Sam3ImageEncoder
 MaskDecoder = Sam3MaskDecoder
+PromptEncoder = PointPromptEncoder

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
 from sam3clip_export.clip_text import EOS_ID, ClipTextEncoder, build_clip_text, check_padding_invariance
-from sam3clip_export.pipeline import build_modules
+from sam3clip_export.interactive_prompts import batch_tokens, prompt_tokens
+from sam3clip_export.package_writer import export_graph
+from sam3clip_export.pipeline import _family_module, build_modules
+from sam3clip_export.prompt_encoder import PointPromptEncoder
 from sam3clip_export.projection import PromptProjection, load_projection, save_projection
 from sam3clip_export.sam3_tracker import Sam3ImageEncoder, Sam3MaskDecoder, build_sam3_tracker
 
@@ -29,8 +33,6 @@ def test_sam3_modules_match_tracker_forward_with_a_point_prompt():
 
 @pytest.mark.parametrize("family", ["sam", "sam2"])
 def test_sam1_and_sam2_modules_match_model_forward_with_a_point_prompt(family):
-    from sam3clip_export.pipeline import _family_module
-
     mod = _family_module(family)
     model = mod.build("tiny", random_init=True, seed=4)
     S = mod.dims(model)["image_size"]
@@ -90,3 +92,89 @@ def test_missing_checkpoint_paths_fail_clearly(tmp_path):
         load_projection(str(tmp_path / "nope.safetensors"))
     with pytest.raises(ValueError, match="random_init"):
         build_sam3_tracker("tiny")
+
+
+# In the encoder's input frame (S = 224 for sam3 tiny, 256 for sam2 tiny): what the processor makes of a prompt.
+INTERACTIVE_PROMPTS = {
+    "point": {"points": [[60.0, 100.0]], "labels": [1]},
+    "points": {"points": [[60.0, 100.0], [150.0, 30.0]], "labels": [1, 0]},
+    "box": {"box": [40.0, 50.0, 180.0, 160.0]},
+    "box+point": {"box": [40.0, 50.0, 180.0, 160.0], "points": [[100.0, 90.0]], "labels": [1]},
+}
+
+
+def interactive_model(family: str):
+    mod = _family_module(family)
+    model = mod.build("tiny", random_init=True, seed=5)
+    with torch.no_grad():
+        model.no_memory_embedding.normal_()
+    return mod, model, mod.dims(model)["image_size"]
+
+
+@pytest.mark.parametrize("family", ["sam3", "sam2"])
+@pytest.mark.parametrize("case", list(INTERACTIVE_PROMPTS))
+def test_prompt_encoder_tokens_give_the_model_forward_masks(family, case):
+    """The library's token list (points, box corners, one pad) through PointPromptEncoder and the mask decoder
+    must give transformers' forward with the same points and box (its own padding rule)."""
+    mod, model, S = interactive_model(family)
+    prompt = INTERACTIVE_PROMPTS[case]
+    points, labels = prompt_tokens(prompt, (S, S), (S, S))
+    kwargs = {}
+    if "points" in prompt:
+        kwargs["input_points"] = torch.tensor([[prompt["points"]]])
+        kwargs["input_labels"] = torch.tensor([[prompt["labels"]]], dtype=torch.int64)
+    if "box" in prompt:
+        kwargs["input_boxes"] = torch.tensor([[prompt["box"]]])
+    with torch.no_grad():
+        pixels = torch.randn(1, 3, S, S)
+        ref = model(pixel_values=pixels, multimask_output=True, **kwargs)
+        sparse = PointPromptEncoder(model)(torch.from_numpy(points)[None], torch.from_numpy(labels)[None])
+        masks, iou = mod.MaskDecoder(model)(*mod.ImageEncoder(model)(pixels), sparse)
+    torch.testing.assert_close(masks, ref.pred_masks[0], atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(iou, ref.iou_scores[0], atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("family", ["sam3", "sam2"])
+def test_prompt_encoder_graph_has_dynamic_batch_and_tokens(family, tmp_path):
+    import onnxruntime as ort
+    from sam3clip_export.prompt_encoder import prompt_encoder_example
+
+    _, model, S = interactive_model(family)
+    encoder = PointPromptEncoder(model).eval()
+    path = str(tmp_path / "prompt_encoder.onnx")
+    axes = {0: "B", 1: "n"}
+    export_graph(encoder, prompt_encoder_example(S), path, ["input_points", "input_labels"], ["sparse_embeddings"],
+                 {"input_points": axes, "input_labels": axes, "sparse_embeddings": axes})
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    batches = [[INTERACTIVE_PROMPTS["point"]], [INTERACTIVE_PROMPTS["box+point"]] * 3,
+               [INTERACTIVE_PROMPTS["points"], INTERACTIVE_PROMPTS["box"]]]
+    for prompts in batches:
+        points, labels = batch_tokens(prompts, (S, S), (S, S))
+        got = session.run(None, {"input_points": points, "input_labels": labels})[0]
+        with torch.no_grad():
+            want = encoder(torch.from_numpy(points), torch.from_numpy(labels)).numpy()
+        assert got.shape == (len(prompts), labels.shape[1], 256)
+        np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_prompt_tokens_follow_the_library_rule():
+    points, labels = prompt_tokens({"box": [10, 20, 30, 40], "points": [[5, 6]], "labels": [0]}, (100, 200), (50, 50))
+    assert labels.tolist() == [0, 2, 3, -1]
+    np.testing.assert_allclose(points, [[1.25, 3.0], [2.5, 10.0], [7.5, 20.0], [0.0, 0.0]])
+    assert prompt_tokens({"points": [[1, 1]]}, (10, 10), (10, 10))[1].tolist() == [1, -1]
+
+
+def test_prompt_tokens_scale_as_the_processor_does():
+    """Bit for bit Sam3TrackerProcessor's float32 rescale of points and boxes to the S×S frame."""
+    from transformers import Sam3ImageProcessor, Sam3TrackerProcessor
+
+    processor = Sam3TrackerProcessor(image_processor=Sam3ImageProcessor(size={"height": 224, "width": 224}))
+    H, W = 300, 451
+    rng = np.random.default_rng(0)
+    points = (rng.uniform(0, 1, (64, 2)) * [W, H]).round(2).tolist()
+    box = [10.3, 20.7, 400.1, 290.9]
+    out = processor(original_sizes=[[H, W]], input_points=[[points]], input_labels=[[[1] * len(points)]],
+                    input_boxes=[[box]], return_tensors="pt")
+    got, _ = prompt_tokens({"points": points, "labels": [1] * len(points), "box": box}, (H, W), (224, 224))
+    np.testing.assert_array_equal(got[: len(points)], out["input_points"][0, 0].numpy())
+    np.testing.assert_array_equal(got[len(points): -1].reshape(-1), out["input_boxes"][0, 0].numpy())

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sam3clip_export.fixture import IMAGES, PROMPTS, REFERENCE_DIR, TINY_PACKAGE_DIR, make_tiny_package
-from sam3clip_export.parity import OrtPackage, ort_pipeline, torch_pipeline
+from sam3clip_export.parity import OrtPackage, compare_on_image, ort_pipeline, torch_pipeline
 from sam3clip_export.preprocess import library_rgb, normalize, postprocess
 from sam3clip_export.prompts import batch_ids
 from sam3clip_export.reference import read_reference, unpack_mask
@@ -54,7 +54,21 @@ def test_manifest_matches_committed(regenerated):
         old = json.load(f)
     assert {k: v for k, v in new.items() if k != "files"} == {k: v for k, v in old.items() if k != "files"}
     assert new["files"]["tokenizer"] == old["files"]["tokenizer"]
+    assert list(new["files"]) == list(old["files"]) == ["image_encoder", "text_encoder", "text_projection",
+                                                        "prompt_encoder", "mask_decoder", "tokenizer"]
     assert new["dims"]["promptTokens"] == 2 and new["dims"]["highResFeatures"] is True
+
+
+@pytest.mark.parametrize("image", [name for name, *_ in IMAGES])
+def test_interactive_path_matches_pytorch(regenerated, image):
+    """The committed prompt_encoder with the mask decoder, on a point, two points, a box and a box with a point."""
+    _, modules = regenerated
+    r = compare_on_image(modules, OrtPackage(TINY_PACKAGE_DIR), os.path.join(REFERENCE_DIR, image), PROMPTS)
+    for name in ("sparse_embeddings", "masks (points)", "iou_scores (points)"):
+        assert r["diffs"][name] < 1e-4, name
+        if name != "sparse_embeddings":
+            assert r["chain_diffs"][name] < 1e-4, name
+    assert r["mask_iou_min"] >= 0.99
 
 
 @pytest.mark.parametrize("image", [name for name, *_ in IMAGES])
