@@ -21,12 +21,20 @@ def load_pretrained(cls, checkpoint: str, what: str):
     if looks_local and not os.path.isdir(path):
         raise FileNotFoundError(f"{what} checkpoint folder not found: {checkpoint}")
     try:
-        model = cls.from_pretrained(path)
+        model, info = cls.from_pretrained(path, output_loading_info=True)
     except OSError as err:
         raise FileNotFoundError(
             f"cannot load the {what} checkpoint '{checkpoint}': {err}. Give a local folder with config.json and the "
             "weights (safetensors), or a hub id with the hub reachable."
         ) from err
+    # A weight the folder lacks is left at its random init: the package would run and answer nonsense (e.g. a
+    # Sam3Model-only folder read as a Sam3TrackerModel). transformers already leaves out the keys a model may lack.
+    missing = list(info.get("missing_keys", []))
+    if missing:
+        raise ValueError(
+            f"{checkpoint} lacks {len(missing)} weight(s) of {cls.__name__} (e.g. {', '.join(sorted(missing)[:3])}): "
+            f"it is not a {what} checkpoint of this kind, or an incomplete one"
+        )
     return model.eval().float()
 
 
