@@ -5,13 +5,12 @@ tracker's cases come from concept_tracker_reference. Stored as one JSON file; ma
 
 from __future__ import annotations
 
-import json
 import os
 
 import numpy as np
 import torch
+from .reference_index import read_reference_index, write_reference_index
 
-INDEX_FILE = "reference.json"
 THRESHOLD = 0.3
 MASK_THRESHOLD = 0.5
 
@@ -133,15 +132,6 @@ def box_reference(model, processor, cases: list[tuple]) -> dict:
     }
 
 
-def write_concept_reference(out_dir: str, index: dict) -> str:
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, INDEX_FILE)
-    with open(path, "w") as f:
-        json.dump(index, f, separators=(",", ":"))
-        f.write("\n")
-    return path
-
-
-def read_concept_reference(ref_dir: str) -> dict:
-    with open(os.path.join(ref_dir, INDEX_FILE)) as f:
-        return json.load(f)
+# Each reference folder's index, one format for all.
+write_concept_reference = write_reference_index
+read_concept_reference = read_reference_index

@@ -8,14 +8,13 @@ The one departure from ``model(pixel_values=...)``: the image embeddings follow 
 
 from __future__ import annotations
 
-import json
 import os
 
 import torch
 
 from .concept_reference import load_photo, rle_encode
+from .reference_index import read_reference_index, write_reference_index
 
-INDEX_FILE = "reference.json"
 
 
 def official_image_embeddings(model, pixel_values: torch.Tensor) -> list[torch.Tensor]:
@@ -105,15 +104,6 @@ def compute_tracker_reference(model, processor, image_dir: str, cases: list[dict
     }
 
 
-def write_tracker_reference(out_dir: str, index: dict) -> str:
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, INDEX_FILE)
-    with open(path, "w") as f:
-        json.dump(index, f, separators=(",", ":"))
-        f.write("\n")
-    return path
-
-
-def read_tracker_reference(ref_dir: str) -> dict:
-    with open(os.path.join(ref_dir, INDEX_FILE)) as f:
-        return json.load(f)
+# Each reference folder's index, one format for all.
+write_tracker_reference = write_reference_index
+read_tracker_reference = read_reference_index
