@@ -45,13 +45,10 @@ describe.skipIf(!addon)('OpenVINO backend', () => {
     it('the first start compiles and writes a blob per graph, the second imports them and answers the same', async () => {
       const first = await start();
       const a = await answer(first);
-      expect(first.backendInfo?.graphs?.map((g) => [g.graph, g.fromCache])).toEqual([
-        ['image_encoder', false],
-        ['text_encoder', false],
-        ['detector', false],
-      ]);
+      const graphs = ['image_encoder', 'text_encoder', 'detector', 'detector_boxes', 'prompt_encoder', 'mask_decoder'];
+      expect(first.backendInfo?.graphs?.map((g) => [g.graph, g.fromCache])).toEqual(graphs.map((g) => [g, false]));
       await first.dispose();
-      expect(readdirSync(path.join(cache, 'openvino')).filter((f) => f.endsWith('.blob'))).toHaveLength(3);
+      expect(readdirSync(path.join(cache, 'openvino')).filter((f) => f.endsWith('.blob'))).toHaveLength(graphs.length);
       const second = await start();
       expect(second.backendInfo?.graphs?.every((g) => g.fromCache)).toBe(true);
       const b = await answer(second);
@@ -69,6 +66,9 @@ describe.skipIf(!addon)('OpenVINO backend', () => {
         ['image_encoder', true],
         ['text_encoder', true],
         ['detector', false],
+        ['detector_boxes', true],
+        ['prompt_encoder', true],
+        ['mask_decoder', true],
       ]);
       await s.dispose();
     });
