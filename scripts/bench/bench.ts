@@ -1,6 +1,7 @@
 /**
  * Latency benchmark: per-stage times of segment(), cold vs warm, cached embedding vs full, 1/4/16 prompts,
- * p50/p95, the pipeline overhead, then the native morphology benchmark beside OpenCV's.
+ * clicks (a point, a box + point) where the package has the interactive path, p50/p95, the pipeline
+ * overhead, then the native morphology benchmark beside OpenCV's.
  *
  *   npm run bench [-- --models dir --image file --iterations 20 --prompts 1,4,16 --json --backend auto|cpu|tensorrt --engines dir]
  *
@@ -13,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { createSegmenter, type Segmenter, type StageTimings } from '../../dist/index.js';
+import { createSegmenter, type Prompt, type Segmenter, type StageTimings } from '../../dist/index.js';
 import { writeFixturePackage } from '../fixtures/fixture-models.js';
 import { formatTable, percentile } from './stats.js';
 
@@ -35,7 +36,7 @@ const log = values.json ? () => {} : (s: string) => console.log(s);
 
 const STAGES = ['decode', 'preprocess', 'imageEncoder', 'tokenize', 'promptEncoder', 'decoder', 'postprocess', 'total'] as const;
 // Every graph of either family; the ones a package lacks read 0.
-const SESSIONS = ['image_encoder', 'text_encoder', 'text_projection', 'mask_decoder', 'detector'] as const;
+const SESSIONS = ['image_encoder', 'text_encoder', 'text_projection', 'prompt_encoder', 'mask_decoder', 'detector', 'detector_boxes'] as const;
 const promptCounts = values.prompts!.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 
 /** A photo-like test image whose bytes differ per seed, so every "full" run misses the cache. */
@@ -53,7 +54,7 @@ interface Sample {
   timings: StageTimings;
 }
 
-async function measure(s: Segmenter, runs: number, make: (i: number) => Promise<{ img: Buffer | import('../../dist/index.js').ImageEmbedding; prompts: string[] }>): Promise<Sample[]> {
+async function measure(s: Segmenter, runs: number, make: (i: number) => Promise<{ img: Buffer | import('../../dist/index.js').ImageEmbedding; prompts: Prompt[] }>): Promise<Sample[]> {
   const samples: Sample[] = [];
   for (let i = 0; i < runs; i++) {
     const { img, prompts } = await make(i);
@@ -102,13 +103,24 @@ async function main(): Promise<void> {
   log(`machine: ${os.cpus()[0]?.model} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; backend ${s.backendInfo?.name} (${s.backendInfo?.reason}); load ${loadMs.toFixed(0)} ms`);
   log(`package: ${s.manifest?.name} (family ${s.manifest?.family}, ${s.manifest?.precision})`);
 
-  const prompts = (n: number, i: number) => Array.from({ length: n }, (_, j) => `object number ${j} in run ${i}`);
+  const paths = s.promptPaths ?? [];
+  const text = paths.includes('text');
+  log(`prompts: ${paths.join(', ')}`);
+  // A click inside every test image (they are at least 640×480, or --image's own size).
+  const click = (i: number): Prompt => ({ points: [[200 + (i % 50), 200]] });
+  const boxClick = (i: number): Prompt => ({ box: [60, 60, 340, 340], points: [[200 + (i % 50), 200]] });
+  const prompts = (n: number, i: number): Prompt[] => Array.from({ length: n }, (_, j) => (text ? `object number ${j} in run ${i}` : click(i + j)));
   const results = [];
   results.push(summarize('cold (first call)', await measure(s, 1, async () => ({ img: await image(10_000), prompts: prompts(1, 0) })), sessionLabel));
   results.push(summarize('warm full, 1 prompt', await measure(s, iterations, async (i) => ({ img: await image(i), prompts: prompts(1, i) })), sessionLabel));
   const embedding = await s.embed(await image(20_000));
-  for (const n of promptCounts)
-    results.push(summarize(`cached embedding, ${n} prompt${n > 1 ? 's' : ''}`, await measure(s, iterations, async (i) => ({ img: embedding, prompts: prompts(n, i) })), sessionLabel));
+  if (text)
+    for (const n of promptCounts)
+      results.push(summarize(`cached embedding, ${n} prompt${n > 1 ? 's' : ''}`, await measure(s, iterations, async (i) => ({ img: embedding, prompts: prompts(n, i) })), sessionLabel));
+  if (paths.includes('points')) {
+    results.push(summarize('cached embedding, 1 click', await measure(s, iterations, async (i) => ({ img: embedding, prompts: [click(i)] })), sessionLabel));
+    results.push(summarize('cached embedding, box + click', await measure(s, iterations, async (i) => ({ img: embedding, prompts: [boxClick(i)] })), sessionLabel));
+  }
   await s.dispose();
 
   // Peak resident memory of this process (workers included), for the whole run.
