@@ -39,14 +39,14 @@ const STAGES = ['decode', 'preprocess', 'imageEncoder', 'tokenize', 'promptEncod
 const SESSIONS = ['image_encoder', 'text_encoder', 'text_projection', 'prompt_encoder', 'mask_decoder', 'detector', 'detector_boxes'] as const;
 const promptCounts = values.prompts!.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 
-/** A photo-like test image whose bytes differ per seed, so every "full" run misses the cache. */
+/** A photo-like test image whose bytes differ per seed (up to 65 536 of them), so every "full" run misses the cache. */
 async function image(seed: number, width = 640, height = 480): Promise<Buffer> {
   if (values.image) {
     const base = await sharp(values.image).png().toBuffer();
     // Change one pixel so the content hash differs.
-    return sharp(base).composite([{ input: { create: { width: 1, height: 1, channels: 3, background: { r: seed % 256, g: 0, b: 0 } } }, left: 0, top: 0 }]).png().toBuffer();
+    return sharp(base).composite([{ input: { create: { width: 1, height: 1, channels: 3, background: { r: seed % 256, g: Math.floor(seed / 256) % 256, b: 0 } } }, left: 0, top: 0 }]).png().toBuffer();
   }
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="rgb(${seed % 200},40,40)"/><circle cx="${200 + (seed % 50)}" cy="200" r="120" fill="#e06020"/><rect x="380" y="240" width="200" height="150" fill="#2080e0"/></svg>`;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="rgb(${seed % 200},${40 + (Math.floor(seed / 200) % 200)},40)"/><circle cx="${200 + (seed % 50)}" cy="200" r="120" fill="#e06020"/><rect x="380" y="240" width="200" height="150" fill="#2080e0"/></svg>`;
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
