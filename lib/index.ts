@@ -4,6 +4,8 @@
 export { createSegmenter, Segmenter } from './segmenter.js';
 export type { SegmentResult, SegmentInstance, SegmenterStats, Box, Point, Prompt, PromptObject } from './segmenter.js';
 export { ImageEmbedding } from './image-embedding.js';
+export type { Suggestion, SuggestOptions } from './suggestions/suggest.js';
+export { COCO_CATEGORIES } from './vocabularies/coco.js';
 export type { ImageInput, RawImage } from './image/image-input.js';
 export type { SegmenterOptions, SegmentOptions, CacheOptions, BackendChoice, InferencePrecision, StageTimings } from './options.js';
 export type { LoadProgress, BackendName } from './backends/backend.js';

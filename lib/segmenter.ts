@@ -29,6 +29,7 @@ import {
   type StageTimings,
 } from './options.js';
 import { PromptTokenizer } from './tokenizer.js';
+import { Suggester, suggestMode, type Suggestion, type SuggestOptions } from './suggestions/suggest.js';
 
 export type { Box } from './families/family.js';
 export type { Point, Prompt, PromptObject } from './prompts.js';
@@ -109,6 +110,7 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
   /** Encodes in flight, by their promise, with who still waits for each. */
   private readonly encoding = new Map<Promise<ImageEmbedding>, SharedWork<ImageEmbedding>>();
   private readonly prompts: LruCache<string, Float32Array>;
+  private suggester?: Suggester;
 
   /** Starts loading at once; prefer `await createSegmenter(options)` unless you want progress events. */
   constructor(options: SegmenterOptions = {}) {
@@ -473,6 +475,30 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     t.postprocess = (t.postprocess ?? 0) + (end - mark);
     t.total = end - start;
     return results;
+  }
+
+  /** Whether suggest() works on the loaded package: CLIP's image tower, or sam3-concept with verify (undefined until loaded). */
+  get suggestMode(): 'clip' | 'detector' | undefined {
+    return this.pkg && suggestMode(this.pkg);
+  }
+
+  /**
+   * Names from a vocabulary (default COCO's 80 categories) that fit the image, best first: CLIP's
+   * image tower against the text tower's embeddings of the vocabulary (computed once, kept in memory
+   * and in modelCache). With verify, only names the segmenter finds (lib/suggestions/suggest.ts).
+   */
+  async suggest(image: ImageInput, options: SuggestOptions = {}): Promise<Suggestion[]> {
+    const { pkg, tokenizer, backend } = await this.loaded();
+    this.suggester ??= new Suggester({
+      pkg,
+      tokenizer,
+      backend,
+      modelCache: this.options.modelCache,
+      maxPixels: this.options.maxPixels,
+      readImage: readImageSource,
+      segment: (img, prompts, signal) => this.segment(img, prompts, signal ? { signal } : {}),
+    });
+    return this.suggester.suggest(image, options);
   }
 
   /** Run counts and cache sizes (a cached image shows no new image_encoder run). */

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Tokenizer } from 'tokenizers';
 import { Sam3ClipError } from './errors.js';
 import type { TokenizerSpec } from './model/manifest-types.js';
+import { promptCoverage, unreadPromptMessage } from './prompt-coverage.js';
 
 export type TokenizerSettings = TokenizerSpec;
 
@@ -13,21 +14,31 @@ export interface TokenBatch {
   contextLength: number;
 }
 
-/** Lowercases (where the model does) and collapses whitespace, as CLIP's own tokenizer does. */
+/**
+ * Lowercases (where the manifest says the library should) and collapses whitespace, as CLIP's own tokenizer
+ * does. 'bert' packages leave lowercasing to tokenizer.json's normalizer (BertNormalizer), which also strips
+ * accents as transformers does; collapsing whitespace changes nothing for WordPiece, which splits on it.
+ */
 export function normalizePrompt(prompt: string, lowercase: boolean): string {
   const collapsed = prompt.replace(/\s+/gu, ' ').trim();
   return lowercase ? collapsed.toLowerCase() : collapsed;
 }
 
 /**
- * The prompt tokenizer: a Hugging Face tokenizer.json run by the `tokenizers` package, with CLIP's
- * framing applied here so every package behaves alike: BOS … EOS, truncated so EOS stays last,
- * padded with the manifest's pad id.
+ * The prompt tokenizer: a Hugging Face tokenizer.json run by the `tokenizers` package. Its post-processor
+ * frames the prompt (manifest tokenizer.framing: CLIP's BOS … EOS, or BERT's [CLS] … [SEP]); here it is
+ * truncated to the context length with the closing token kept last (what transformers' truncation gives) and
+ * padded with the manifest's pad id, the attention mask 1 on the prompt's tokens. A prompt whose letters the
+ * vocabulary mostly cannot read (byte fallback or [UNK]: lib/prompt-coverage.ts) is E_INVALID_PROMPT.
  */
 export class PromptTokenizer {
+  /** Whether one character alone is one token of the vocabulary (not byte pieces, not the unknown token). */
+  private readonly charReads = new Map<string, boolean>();
+
   private constructor(
     private readonly tokenizer: Tokenizer,
     readonly settings: TokenizerSettings,
+    private readonly unkId: number | null,
   ) {}
 
   static async fromFile(file: string, settings: TokenizerSettings): Promise<PromptTokenizer> {
@@ -47,17 +58,34 @@ export class PromptTokenizer {
         cause,
       });
     }
-    return new PromptTokenizer(tokenizer, settings);
+    const unk = (JSON.parse(json) as { model?: { unk_token?: unknown } }).model?.unk_token;
+    return new PromptTokenizer(tokenizer, settings, typeof unk === 'string' ? tokenizer.tokenToId(unk) : null);
   }
 
-  /** Ids of one prompt with BOS/EOS, unpadded, truncated to the context length with EOS kept last. */
+  private async reads(char: string): Promise<boolean> {
+    let known = this.charReads.get(char);
+    if (known === undefined) {
+      const ids = (await this.tokenizer.encode(char, null, { addSpecialTokens: false })).getIds();
+      known = ids.length === 1 && ids[0] !== this.unkId;
+      if (this.charReads.size >= 65_536) this.charReads.clear(); // bounded however many scripts prompts use
+      this.charReads.set(char, known);
+    }
+    return known;
+  }
+
+  /** Ids of one prompt with its opening and closing tokens, unpadded, truncated to the context length with the
+   * closing token (EOS, [SEP]) kept last. */
   async encode(prompt: string): Promise<number[]> {
     const text = normalizePrompt(prompt, this.settings.lowercase);
+    const coverage = await promptCoverage(text, (c) => this.reads(c));
+    const refused = unreadPromptMessage(prompt, coverage, (this.settings.framing ?? 'clip') === 'clip');
+    if (refused) throw new Sam3ClipError('E_INVALID_PROMPT', refused, { field: 'prompt' });
     const encoding = await this.tokenizer.encode(text);
     const ids = encoding.getIds();
     const max = this.settings.contextLength;
     if (ids.length <= max) return ids;
-    // Keep BOS and the first max-2 tokens, then EOS: the text tower reads the EOS position.
+    // Keep the opening token and the first max-2 tokens, then the closing one: CLIP's tower reads the EOS
+    // position, and transformers truncates BERT's input the same way ([CLS] … [SEP]).
     return [...ids.slice(0, max - 1), ids[ids.length - 1]!];
   }
 

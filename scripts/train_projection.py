@@ -53,7 +53,10 @@ def parse_args(argv=None):
     p.add_argument("--sam3-preset", default="tiny")
     p.add_argument("--clip-preset", default="tiny")
     p.add_argument("--sam3-checkpoint", help="pretrained Sam3Tracker folder (default: random init from the preset)")
-    p.add_argument("--clip-checkpoint", help="pretrained CLIP folder (default: random init from the preset)")
+    p.add_argument("--clip-checkpoint", help="pretrained CLIP folder (default: random init from the preset); with "
+                                             "--text-tower chinese-clip a ChineseCLIPModel folder")
+    p.add_argument("--text-tower", choices=["clip", "chinese-clip"], default="clip",
+                   help="the text tower; the projection's input width follows it (CLIP L/14 768, Chinese-CLIP base 512)")
     p.add_argument("--tokenizer", type=Path, help="CLIP tokenizer.json (default: built from ../shared/clip)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", type=int, default=1000)
@@ -206,7 +209,7 @@ def tokenizer_json(args) -> Path:
         return args.tokenizer
     path = args.work / "tokenizer.json"
     if not path.exists():
-        resolve_tokenizer(str(path), args.clip_checkpoint)
+        resolve_tokenizer(str(path), args.clip_checkpoint, framing="bert" if args.text_tower == "chinese-clip" else "clip")
     return path
 
 
@@ -224,12 +227,13 @@ def main(argv=None) -> int:
     ckpt_path = args.work / f"checkpoint-{args.mode}.pt"
     log = lambda *a: print(*a, flush=True)  # noqa: E731
 
-    model = TextSegmenter(args.sam3_preset, args.clip_preset, args.seed, args.sam3_checkpoint, args.clip_checkpoint).to(device)
+    model = TextSegmenter(args.sam3_preset, args.clip_preset, args.seed, args.sam3_checkpoint, args.clip_checkpoint,
+                          text_tower=args.text_tower).to(device)
     params = model.trainable(args.mode, args.train_text, freeze_neck=args.freeze_neck)
     optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
     scaler = torch.amp.GradScaler("cuda") if args.amp and device.type == "cuda" else None
     tok_path = tokenizer_json(args)
-    tokenizer = PromptTokenizer(tok_path)
+    tokenizer = PromptTokenizer(tok_path, model.text_dims)
     train_path, val_path = datasets(args)
 
     step, history = 0, []

@@ -42,6 +42,11 @@ describe('PromptTokenizer', () => {
       const tokenizer = await PromptTokenizer.fromFile(writeTokenizer(buildClipTokenizerJson(readClipMerges(BPE))), settings);
       const reference = JSON.parse(readFileSync(REFERENCE, 'utf8')) as Record<string, number[]>;
       for (const [prompt, ids] of Object.entries(reference)) {
+        // CLIP's BPE reads Chinese only as byte tokens: such a prompt is refused (lib/prompt-coverage.ts).
+        if (/\p{Script=Han}/u.test(prompt)) {
+          await expect(tokenizer.encode(prompt), prompt).rejects.toMatchObject({ code: 'E_INVALID_PROMPT' });
+          continue;
+        }
         const want = ids.length > 77 ? [...ids.slice(0, 76), 49407] : ids;
         expect(await tokenizer.encode(prompt), prompt).toEqual(want);
       }

@@ -156,7 +156,7 @@ describe('HTTP API', () => {
   it('serves an OpenAPI 3.1 document naming every route', async () => {
     const doc = await (await fetch(`${base}/api/openapi.json`)).json();
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/api/embed', '/api/health', '/api/openapi.json', '/api/segment']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/api/embed', '/api/health', '/api/openapi.json', '/api/segment', '/api/suggest']);
   });
 
   it('answers 503 E_LOADING with Retry-After until the models are loaded', async () => {

@@ -93,6 +93,15 @@ describe('build-engines', () => {
     expect(progress.filter((p) => p.fraction === 1)).toHaveLength(4);
   });
 
+  it("leaves CLIP's image tower out: suggestions run on the CPU backends", async () => {
+    process.env.SAM3CLIP_ENGINE_BUILDER = fakeBuilder;
+    const suggest = path.resolve(__dirname, 'fixtures/sam3-suggest-tiny');
+    const result = await buildEngines({ models: suggest, engines: tempDir(), precision: 'fp32' });
+    const built = readdirSync(result.dir).filter((f) => f.endsWith('.engine')).sort();
+    expect(built).toEqual(['image_encoder.engine', 'mask_decoder.engine', 'prompt_encoder.engine', 'text_encoder.engine', 'text_projection.engine']);
+    expect(JSON.parse(readFileSync(path.join(result.dir, 'metadata.json'), 'utf8')).engines.image_tower).toBeUndefined();
+  });
+
   it('builds every sam3-concept graph the package lists, with a prompt-batch profile for the detector', async () => {
     const concept = path.resolve(__dirname, 'fixtures/sam3-concept-tiny');
     process.env.SAM3CLIP_ENGINE_BUILDER = fakeBuilder;

@@ -23,6 +23,9 @@ const TINY_TRACKER_MODELS = path.resolve(__dirname, 'fixtures', 'sam3-tiny');
 const CONCEPT_MODELS = path.resolve(__dirname, 'fixtures', 'sam3-concept-tiny');
 /** The tracker's interactive path: points and boxes. */
 const SAM3_TRACKER_MODELS = path.resolve(__dirname, 'fixtures', 'sam3-tracker-tiny');
+/** sam3-tiny plus CLIP's image tower: the page offers prompt suggestions. */
+const SUGGEST_MODELS = path.resolve(__dirname, 'fixtures', 'sam3-suggest-tiny');
+const SUGGEST_PHOTO = path.resolve(__dirname, '../../shared/images/chelsea.png');
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -908,3 +911,30 @@ function deepestPixel(mask: Uint8Array, width: number, height: number): number {
     }
   return best;
 }
+
+describe.skipIf(!haveChromium || !existsSync(SUGGEST_PHOTO))('web page on a package with CLIP image tower: prompt suggestions', () => {
+  const ctx = demoPage(SUGGEST_MODELS);
+
+  it('fills the suggestion chips after an upload; a chip fills the prompt box and segments', async () => {
+    const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(ctx.url);
+    await page.locator('#status', { hasText: 'Ready' }).waitFor();
+    expect(await page.locator('#suggestions').isHidden()).toBe(true);
+    await page.setInputFiles('#image', { name: 'chelsea.png', mimeType: 'image/png', buffer: readFileSync(SUGGEST_PHOTO) });
+    const chips = page.locator('#suggestions button');
+    await expect.poll(() => chips.count()).toBe(8);
+    // The page's chips are the server's ranking (PyTorch's: test/fixtures/sam3-suggest-tiny-reference.json).
+    const reference = JSON.parse(readFileSync(path.resolve(__dirname, 'fixtures', 'sam3-suggest-tiny-reference.json'), 'utf8'));
+    const top = reference.cases.find((c: { image: string }) => c.image === 'chelsea.png').top.map((t: { text: string }) => t.text);
+    expect(await chips.allTextContents()).toEqual(top.slice(0, 8));
+    const answer = page.waitForResponse((r) => r.url().endsWith('/api/segment') && r.request().method() === 'POST');
+    await chips.nth(1).click();
+    expect(await page.inputValue('#prompt')).toBe(top[1]);
+    expect((await answer).status()).toBe(200);
+    await expect.poll(() => page.locator('#masks li').count()).toBe(1);
+    expect(await page.locator('#masks li .label').first().textContent()).toMatch(new RegExp(`^${top[1]} — `));
+    expect(pageErrors).toEqual([]);
+  });
+});

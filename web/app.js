@@ -18,7 +18,7 @@ const $ = (id) => document.getElementById(id);
 // again on Clear; dragging: the box being drawn.
 const state = {
   imageId: null, bitmap: null, results: [], masks: [], instances: [], order: [], visible: [], ready: false, request: 0, upload: 0,
-  prompts: ['text'], family: null, size: null, clicks: [], target: null, textView: null, dragging: null,
+  prompts: ['text'], family: null, suggest: false, size: null, clicks: [], target: null, textView: null, dragging: null,
 };
 
 /** n colours, none alike: the palette, then golden-angle hues at two lightnesses. */
@@ -66,6 +66,8 @@ async function pollHealth() {
       // An older server names no prompt kinds: it answers text only.
       state.prompts = health.prompts ?? ['text'];
       state.family = health.family ?? null;
+      // Only a package with CLIP's image tower ranks names cheaply enough to ask on every upload.
+      state.suggest = health.suggest === true;
       $('status').textContent = `Ready (${health.backend} backend)`;
       $('click-tools').hidden = !clicksOffered();
       $('canvas').classList.toggle('clickable', clicksOffered());
@@ -113,6 +115,8 @@ async function onFile() {
   const file = $('image').files[0];
   state.imageId = null;
   state.request++;
+  $('suggestions').replaceChildren();
+  $('suggestions').hidden = true;
   // Clicks belong to the image they were made on.
   dropClicks();
   state.textView = null;
@@ -143,10 +147,39 @@ async function onFile() {
     renderList();
     draw();
     updateButton();
+    showSuggestions(id, ticket);
     if ($('prompt').value.trim()) await segment();
   } catch (error) {
     if (ticket === state.upload) showError(`${error.code ? `${error.code}: ` : ''}${error.message}`);
   }
+}
+
+/**
+ * Chips of names that fit the uploaded image (/api/suggest); a chip fills the prompt box and segments as
+ * typing does. Failures only leave the row empty: suggestions are a help, not the page's job.
+ */
+async function showSuggestions(imageId, ticket) {
+  if (!state.suggest) return;
+  let suggestions;
+  try {
+    ({ suggestions } = await api(`/api/suggest?imageId=${encodeURIComponent(imageId)}&top=8`));
+  } catch {
+    return;
+  }
+  if (ticket !== state.upload) return;
+  const chips = suggestions.map(({ text, score }) => {
+    const chip = document.createElement('button');
+    chip.type = 'button';
+    chip.textContent = text;
+    chip.title = `similarity ${score.toFixed(3)}`;
+    chip.addEventListener('click', () => {
+      $('prompt').value = text;
+      $('prompt').dispatchEvent(new Event('input'));
+    });
+    return chip;
+  });
+  $('suggestions').replaceChildren(...chips);
+  $('suggestions').hidden = chips.length === 0;
 }
 
 /**

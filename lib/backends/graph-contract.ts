@@ -117,6 +117,13 @@ function trackerIo(graph: GraphName, m: TrackerManifest): GraphIo {
     case 'prompt_encoder':
     case 'mask_decoder':
       return interactiveIo(graph, C, [h, w], P, m.mask.size, K, m.dims.highResFeatures);
+    case 'image_tower': {
+      // CLIP's image embedding lives in the text tower's space: the same width D.
+      const { D } = text();
+      const T = m.imageTower?.size;
+      if (T === undefined) throw new Error(`graph image_tower needs the manifest's imageTower object`);
+      return { inputs: { pixel_values: [1, 3, T, T] }, outputs: { image_embeds: [1, D] } };
+    }
     default:
       throw new Error(`graph ${graph} is not part of the ${m.family} family`);
   }

@@ -4,6 +4,7 @@ import { Sam3ClipError } from '../errors.js';
 import { segmentCommand } from './segment-command.js';
 import { infoCommand } from './info-command.js';
 import { tokenizeCommand } from './tokenize-command.js';
+import { suggestCommand } from './suggest-command.js';
 import { serveCommand } from './serve-command.js';
 import { buildEnginesCommand } from './build-engines-command.js';
 
@@ -14,12 +15,14 @@ export const USAGE = `Usage:
                    [--instances dir] [--max-instances 100]
                    [--backend auto|cpu|openvino|tensorrt] [--precision auto|bf16|fp32]
                    [--threads n] [--mask-budget-mib 2048]
+  sam3clip suggest <image> [--top 10] [--vocabulary names.txt] [--verify] [--models dir] [--json]
   sam3clip info [--models dir] [--engines dir] [--backend …]
   sam3clip build-engines --models dir [--max-prompts 16] [--workspace-mib 4096]
                    [--precision fp16|fp32] [--engines dir] [--version-compatible] [--json]
   sam3clip serve [--port 7860] [--host 127.0.0.1] [--models dir] [--backend auto|cpu|openvino|tensorrt]
                    [--precision auto|bf16|fp32] [--threads n] [--mask-budget-mib 1024]
   sam3clip tokenize --tokenizer <tokenizer.json> [--context-length 77] <text...>
+  sam3clip tokenize --models dir <text...>
 
 The model package folder defaults to $SAM3CLIP_MODELS.
 Several prompts give one mask each; --out mask.png then writes mask-1.png, mask-2.png, ...
@@ -28,6 +31,9 @@ one PNG per instance, named <prompt number>-<prompt>-<instance number>.png (best
 --point (label 1 on the object, the default; 0 off it) and --box, in image pixels, make one prompt for
 the interactive path (packages with the prompt encoder); beside one text prompt they join it. With
 --json each result lists candidates [{ iou }]; --all-candidates adds each candidate's mask as rle.
+suggest prints names that fit the image, best first (CLIP's cosine; packages exported with
+--clip-image-tower, or sam3-concept with --verify): from --vocabulary (one name a line) or COCO's 80;
+--verify keeps the names the segmenter finds.
 --backend cpu is ONNX Runtime; openvino is OpenVINO on x86 CPUs, whose --precision is BF16 where the
 CPU has it (auto) or FP32. Masks are PNG; the overlay is PNG, JPEG or WebP, chosen by its file extension.
 Exit status: 0 on success, 1 on an error (printed as "error E_CODE: message"; with --json also as
@@ -79,6 +85,9 @@ function parse(argv: string[]) {
       point: { type: 'string', multiple: true },
       box: { type: 'string' },
       'all-candidates': { type: 'boolean' },
+      top: { type: 'string' },
+      vocabulary: { type: 'string' },
+      verify: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -107,6 +116,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     switch (command) {
       case 'segment':
         await segmentCommand(rest, args.values, io);
+        return 0;
+      case 'suggest':
+        await suggestCommand(rest, args.values, io);
         return 0;
       case 'info':
         await infoCommand(args.values, io);

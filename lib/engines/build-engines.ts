@@ -183,7 +183,7 @@ export function graphProfiles(m: ModelManifest, maxPrompts: number): Partial<Rec
 
 /** The profiles of the graphs the package lists. */
 function pick(profiles: Partial<Record<GraphName, Record<string, ShapeRange>>>, graphs: readonly GraphName[]) {
-  return Object.fromEntries(graphs.map((g) => [g, profiles[g]!])) as Partial<Record<GraphName, Record<string, ShapeRange>>>;
+  return Object.fromEntries(graphs.filter((g) => profiles[g]).map((g) => [g, profiles[g]!])) as Partial<Record<GraphName, Record<string, ShapeRange>>>;
 }
 
 function integerOption(value: number | undefined, name: string, fallback: number, min: number, max: number): number {
@@ -232,7 +232,8 @@ export async function buildEngines(options: BuildEnginesOptions): Promise<BuildE
 
   const profiles = graphProfiles(m, maxPrompts);
   const engines = {} as Record<GraphName, EngineFileInfo>;
-  const graphs = graphNames(m);
+  // CLIP's image tower (prompt suggestions) runs on the CPU backends only: no engine for it.
+  const graphs = graphNames(m).filter((g) => g !== 'image_tower');
   const sources = m.files as Partial<Record<GraphName, PackageFile>>;
   try {
     for (const [i, graph] of graphs.entries()) {

@@ -50,7 +50,8 @@ export interface EngineMetadata {
  * tracker families' mask_decoder is the text path's decoder too, so it is always needed.
  */
 export function engineRequired(m: ModelManifest, graph: GraphName): boolean {
-  if (graph === 'prompt_encoder' || graph === 'detector_boxes') return false;
+  // CLIP's image tower (suggestions) is never built into an engine: suggest() runs on the CPU backends.
+  if (graph === 'prompt_encoder' || graph === 'detector_boxes' || graph === 'image_tower') return false;
   return !(graph === 'mask_decoder' && isConceptManifest(m));
 }
 

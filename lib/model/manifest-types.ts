@@ -12,11 +12,23 @@ export const MANIFEST_FORMAT = 'sam3clip-model-package';
 export const MANIFEST_FORMAT_VERSION = 1;
 
 export type ResizeMode = 'stretch' | 'longest-side';
+
+/**
+ * CLIP's image tower (image_tower: pixel_values [1,3,T,T] → image_embeds [1,D], D = dims.textEmbedding), for
+ * prompt suggestions. Preprocessing as CLIPImageProcessor: the shortest side resized to T (bicubic, antialiased),
+ * the centre T×T cropped, then (pixel / 255 - mean) / std.
+ */
+export interface ImageTowerSpec {
+  size: number;
+  resize: 'shortest-side-center-crop';
+  mean: [number, number, number];
+  std: [number, number, number];
+}
 export type TrackerFamily = 'sam3' | 'sam2' | 'sam' | 'fixture';
 export type ModelFamily = TrackerFamily | 'sam3-concept';
 export const MODEL_FAMILIES: readonly ModelFamily[] = ['sam3', 'sam2', 'sam', 'fixture', 'sam3-concept'];
 export type Precision = 'fp32' | 'fp16';
-export type TrackerGraphName = 'image_encoder' | 'text_encoder' | 'text_projection' | 'prompt_encoder' | 'mask_decoder';
+export type TrackerGraphName = 'image_encoder' | 'text_encoder' | 'text_projection' | 'prompt_encoder' | 'mask_decoder' | 'image_tower';
 export type ConceptGraphName = 'image_encoder' | 'text_encoder' | 'detector' | 'detector_boxes' | 'prompt_encoder' | 'mask_decoder';
 export type GraphName = TrackerGraphName | ConceptGraphName;
 export type PackageFileName = GraphName | 'tokenizer';
@@ -45,13 +57,24 @@ interface ManifestBase {
   };
 }
 
+/**
+ * How tokenizer.json frames a prompt: 'clip' BOS … EOS (CLIP's BPE; EOS-padded), 'bert' [CLS] … [SEP]
+ * (WordPiece, e.g. Chinese-CLIP; [PAD]-padded, attention mask fed). Both are added by tokenizer.json's own
+ * post-processor; truncation keeps the closing token last.
+ */
+export type TokenizerFraming = 'clip' | 'bert';
+export const TOKENIZER_FRAMINGS: readonly TokenizerFraming[] = ['clip', 'bert'];
+
 export interface TokenizerSpec {
   /** L: input_ids is [B,L]. */
   contextLength: number;
   padId: number;
+  /** Whether the library lowercases prompts itself ('bert' tokenizers lowercase in their own normalizer). */
   lowercase: boolean;
   /** Whether text_encoder takes an attention_mask input. */
   attentionMask: boolean;
+  /** Absent means 'clip' (packages written before the field). */
+  framing?: TokenizerFraming;
 }
 
 /** The design card's path: text tower → projection MLP → a SAM mask decoder (3 candidates + IoU). */
@@ -59,6 +82,8 @@ export interface TrackerManifest extends ManifestBase {
   family: TrackerFamily;
   /** Absent on a package without the text path. */
   tokenizer?: TokenizerSpec;
+  /** With files.image_tower (prompt suggestions). */
+  imageTower?: ImageTowerSpec;
   dims: {
     /** C of image_embeddings [1,C,h,w] (256 for every SAM). */
     embeddingChannels: number;
@@ -79,7 +104,7 @@ export interface TrackerManifest extends ManifestBase {
     /** K: candidate masks per prompt (3). */
     candidates: number;
   };
-  /** image_encoder and mask_decoder always; text_encoder, text_projection and tokenizer together; prompt_encoder. */
+  /** image_encoder and mask_decoder always; text_encoder, text_projection and tokenizer together; prompt_encoder; image_tower. */
   files: Partial<Record<TrackerGraphName | 'tokenizer', PackageFile>>;
 }
 
@@ -132,6 +157,7 @@ export const GRAPH_IO = {
   },
   text_encoder: { inputs: ['input_ids'], optionalInputs: ['attention_mask'], outputs: ['text_embeds'] },
   text_projection: { inputs: ['text_embeds'], outputs: ['prompt_embeds'] },
+  image_tower: { inputs: ['pixel_values'], outputs: ['image_embeds'] },
   prompt_encoder: { inputs: ['input_points', 'input_labels'], outputs: ['sparse_embeddings'] },
   mask_decoder: {
     inputs: ['image_embeddings', 'prompt_embeds'],
@@ -141,7 +167,7 @@ export const GRAPH_IO = {
 } as const;
 
 /** The tracker families' graphs, in load order (a package holds those of its paths). */
-export const GRAPH_NAMES: readonly TrackerGraphName[] = ['image_encoder', 'text_encoder', 'text_projection', 'prompt_encoder', 'mask_decoder'];
+export const GRAPH_NAMES: readonly TrackerGraphName[] = ['image_encoder', 'text_encoder', 'text_projection', 'prompt_encoder', 'mask_decoder', 'image_tower'];
 export const CONCEPT_GRAPH_NAMES: readonly ConceptGraphName[] = ['image_encoder', 'text_encoder', 'detector', 'detector_boxes', 'prompt_encoder', 'mask_decoder'];
 /** Every graph a package of any family may hold. */
 export const ALL_GRAPH_NAMES: readonly GraphName[] = [...GRAPH_NAMES, 'detector', 'detector_boxes'];
@@ -163,6 +189,11 @@ export function hasTextPath(m: ModelManifest): boolean {
 /** Whether the package has the interactive path: the prompt encoder of points and boxes, and a SAM mask decoder. */
 export function hasInteractivePath(m: ModelManifest): boolean {
   return m.files.prompt_encoder !== undefined && m.files.mask_decoder !== undefined;
+}
+
+/** Whether the package has CLIP's image tower (prompt suggestions by image–text similarity). */
+export function hasImageTower(m: ModelManifest): m is TrackerManifest & { imageTower: ImageTowerSpec } {
+  return !isConceptManifest(m) && m.files.image_tower !== undefined && m.imageTower !== undefined;
 }
 
 /** Whether text prompts may carry a box exemplar (sam3-concept with detector_boxes). */

@@ -6,6 +6,7 @@ import {
   MANIFEST_FORMAT,
   MANIFEST_FORMAT_VERSION,
   MODEL_FAMILIES,
+  TOKENIZER_FRAMINGS,
   type ConceptManifest,
   type ModelManifest,
   type PackageFile,
@@ -42,7 +43,7 @@ const REQUIRED_FILES: Record<'tracker' | 'concept', readonly PackageFileName[]> 
   concept: ['image_encoder', 'text_encoder', 'detector', 'tokenizer'],
 };
 const FILE_GROUPS: Record<'tracker' | 'concept', readonly (readonly PackageFileName[])[]> = {
-  tracker: [['text_encoder', 'text_projection', 'tokenizer'], ['prompt_encoder']],
+  tracker: [['text_encoder', 'text_projection', 'tokenizer'], ['prompt_encoder'], ['image_tower']],
   concept: [['detector_boxes'], ['prompt_encoder', 'mask_decoder']],
 };
 
@@ -111,11 +112,15 @@ export function validateManifest(value: unknown, dir: string): ModelManifest {
 
   const tokenizerSpec = () => {
     const tokenizer = obj(m.tokenizer, 'tokenizer');
+    // A BERT tower attends both ways: without the mask its [CLS] state would read the padding.
+    if (tokenizer.framing === 'bert' && tokenizer.attentionMask !== true)
+      fail('tokenizer.attentionMask', 'must be true with framing "bert": the text tower reads the prompt mask');
     return {
       contextLength: int(tokenizer.contextLength, 'tokenizer.contextLength', 2, 4096),
       padId: int(tokenizer.padId, 'tokenizer.padId', 0, 1 << 24),
       lowercase: bool(tokenizer.lowercase, 'tokenizer.lowercase'),
       attentionMask: bool(tokenizer.attentionMask, 'tokenizer.attentionMask'),
+      ...(tokenizer.framing !== undefined ? { framing: oneOf(tokenizer.framing, 'tokenizer.framing', TOKENIZER_FRAMINGS) } : {}),
     };
   };
   const base = {
@@ -129,6 +134,17 @@ export function validateManifest(value: unknown, dir: string): ModelManifest {
       mean: triple(image.mean, 'image.mean', false),
       std: triple(image.std, 'image.std', true),
     },
+  };
+  // CLIP's image tower compares with the text tower's embeddings, so it needs the text path.
+  const imageTowerSpec = () => {
+    if (!textPath) fail('files.image_tower', 'needs the text path (text_encoder, text_projection, tokenizer)');
+    const tower = obj(m.imageTower, 'imageTower');
+    return {
+      size: int(tower.size, 'imageTower.size', 8, 4096),
+      resize: oneOf(tower.resize, 'imageTower.resize', ['shortest-side-center-crop'] as const),
+      mean: triple(tower.mean, 'imageTower.mean', false),
+      std: triple(tower.std, 'imageTower.std', true),
+    };
   };
   let manifest: ModelManifest;
   if (family === 'sam3-concept') {
@@ -181,6 +197,7 @@ export function validateManifest(value: unknown, dir: string): ModelManifest {
         size: int(mask.size, 'mask.size', 1, 8192),
         candidates: int(mask.candidates, 'mask.candidates', 1, 16),
       },
+      ...(keys.includes('image_tower') ? { imageTower: imageTowerSpec() } : {}),
       files: {},
     } satisfies TrackerManifest;
   }

@@ -6,6 +6,14 @@ const error = (description: string) => ({
 
 const imageField = { type: 'string', format: 'binary', description: 'An image file (PNG, JPEG, WebP, …)' };
 
+/** What both suggestion routes answer. */
+const SUGGEST_RESPONSES = {
+  '200': { description: 'Suggestions', content: { 'application/json': { schema: { $ref: '#/components/schemas/SuggestResponse' } } } },
+  '400': error('Bad option, or the package cannot suggest (E_INVALID_OPTION: export it with --clip-image-tower)'),
+  '404': error('Unknown imageId (E_UNKNOWN_IMAGE)'),
+  '503': error('Models loading (Retry-After), failed to load, or timed out'),
+};
+
 export const OPENAPI = {
   openapi: '3.1.0',
   info: { title: 'sam3clip', version: '0.1.0', description: 'Text-prompted image segmentation.' },
@@ -38,6 +46,43 @@ export const OPENAPI = {
           '422': error('Not a readable image'),
           '429': error('Queue full (Retry-After)'),
           '503': error('Models loading (Retry-After), failed to load, or timed out'),
+        },
+      },
+    },
+    '/api/suggest': {
+      get: {
+        summary: 'Prompt suggestions for an image sent to /api/embed: vocabulary names that fit it, best first',
+        parameters: [
+          { name: 'imageId', in: 'query', required: true, schema: { type: 'string' }, description: 'the id /api/embed returned' },
+          { name: 'top', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 } },
+          { name: 'verify', in: 'query', schema: { type: 'boolean' }, description: 'keep only names the segmenter finds (needed on sam3-concept)' },
+          { name: 'vocabulary', in: 'query', schema: { type: 'string' }, description: 'a JSON list of names, or one name a line (default COCO 80)' },
+        ],
+        responses: SUGGEST_RESPONSES,
+      },
+      post: {
+        summary: 'Prompt suggestions for an uploaded image (or an imageId)',
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                properties: {
+                  image: imageField,
+                  imageId: { type: 'string' },
+                  top: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+                  verify: { type: 'boolean' },
+                  vocabulary: { type: 'string', description: 'a JSON list of names, or one name a line (default COCO 80)' },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          ...SUGGEST_RESPONSES,
+          '413': error('Upload or image too large'),
+          '422': error('Not a readable image'),
         },
       },
     },
@@ -136,7 +181,26 @@ export const OPENAPI = {
             items: { enum: ['text', 'points', 'box'] },
             description: 'once ready: the prompt kinds the package answers (points and box come together)',
           },
+          suggest: { type: 'boolean', description: 'whether /api/suggest ranks names by CLIP (the package has image_tower)' },
           error: { $ref: '#/components/schemas/Error/properties/error' },
+        },
+      },
+      SuggestResponse: {
+        type: 'object',
+        required: ['suggestions'],
+        properties: {
+          suggestions: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['text', 'score'],
+              properties: {
+                text: { type: 'string' },
+                score: { type: 'number', description: "CLIP's cosine of image and text; on sam3-concept the best instance's score" },
+                instances: { type: 'integer', description: 'with verify: instances found' },
+              },
+            },
+          },
         },
       },
       Rle: {

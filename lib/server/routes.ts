@@ -14,6 +14,7 @@ import { readMultipart, type MultipartForm } from './multipart.js';
 import { OPENAPI } from './openapi.js';
 import { parsePrompts } from './prompts.js';
 import { PAGE_PATHS, servePage } from './static-page.js';
+import { rememberUpload, suggestGet, suggestPost, type SuggestRouteContext } from './suggest-route.js';
 
 export interface ServerContext {
   segmenter: Segmenter;
@@ -31,6 +32,7 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   '/api/openapi.json': { GET: async (_ctx, _req, res) => sendJson(res, 200, OPENAPI) },
   '/api/embed': { POST: embed },
   '/api/segment': { POST: segment },
+  '/api/suggest': { GET: (ctx, req, res) => suggestGet(suggestContext(ctx), req, res), POST: (ctx, req, res) => suggestPost(suggestContext(ctx), req, res) },
   ...Object.fromEntries(PAGE_PATHS.map((p) => [p, { GET: servePage, HEAD: servePage }])),
 };
 
@@ -62,6 +64,8 @@ async function health(ctx: ServerContext, _req: IncomingMessage, res: ServerResp
     progress,
     backend: ctx.segmenter.backendInfo?.name ?? null,
     ...(status === 'ready' && family && prompts ? { family, prompts } : {}),
+    // Whether /api/suggest ranks names without verify (packages with CLIP's image tower).
+    suggest: status === 'ready' && ctx.segmenter.suggestMode === 'clip',
     ...(error ? { error: { code: error.code, message: error.message } } : {}),
   });
 }
@@ -98,7 +102,17 @@ function requireImage(form: MultipartForm): Buffer {
 async function embedImage(ctx: ServerContext, image: Buffer, signal: AbortSignal, timings?: StageTimings): Promise<ImageEmbedding> {
   const embedding = await ctx.segmenter.embed(image, { signal, ...(timings ? { timings } : {}) });
   ctx.embeddings.set(embedding.key, embedding);
+  rememberUpload(embedding, image);
   return embedding;
+}
+
+function suggestContext(ctx: ServerContext): SuggestRouteContext {
+  return {
+    embeddings: ctx.embeddings,
+    maxUploadBytes: ctx.maxUploadBytes,
+    segmenter: ctx.segmenter,
+    run: (res, work) => withDeadline(ctx, res, work),
+  };
 }
 
 async function embed(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {

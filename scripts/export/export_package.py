@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from sam3clip_export.export_info import write_export_info  # noqa: E402
 from sam3clip_export.pipeline import CONCEPT_FAMILY, FAMILIES, build_modules  # noqa: E402
+from sam3clip_export.text_towers import TEXT_TOWERS  # noqa: E402
 from sam3clip_export.tokenizer import resolve_tokenizer  # noqa: E402
 
 
@@ -46,6 +47,12 @@ def parse_args(argv=None):
     ap.add_argument("--no-text", action="store_true",
                     help="tracker families: no text path (with --random-init; checkpoints: give no --clip-checkpoint "
                          "and --projection instead)")
+    ap.add_argument("--clip-image-tower", action="store_true",
+                    help="tracker families with the text path: also export CLIP's image tower (image_tower.onnx, "
+                         "from --clip-checkpoint) for prompt suggestions")
+    ap.add_argument("--text-tower", choices=TEXT_TOWERS, default="clip",
+                    help="tracker families: the text path's tower; chinese-clip reads Chinese (and English) prompts "
+                         "from a ChineseCLIPModel folder given as --clip-checkpoint")
     ap.add_argument("--seed", type=int, default=0, help="seed of --random-init")
     ap.add_argument("--preset", choices=("tiny", "full"), default="full",
                     help="architecture sizes for --random-init (checkpoints bring their own)")
@@ -74,6 +81,13 @@ def parse_args(argv=None):
             ap.error(f"{given} without {missing}: the text path needs both (give neither for a package without one)")
         if args.no_text and args.clip_checkpoint:
             ap.error("--no-text leaves out the text path: leave out --clip-checkpoint and --projection")
+    if args.clip_image_tower and (args.family == CONCEPT_FAMILY or args.no_text
+                                  or (not args.random_init and not args.clip_checkpoint)):
+        ap.error("--clip-image-tower is for tracker packages with CLIP's text path (--clip-checkpoint and "
+                 "--projection, or --random-init)")
+    if args.text_tower != "clip" and (args.family == CONCEPT_FAMILY or args.no_text or args.clip_image_tower):
+        ap.error(f"--text-tower {args.text_tower} is the text path of a tracker package (not {CONCEPT_FAMILY}, "
+                 "--no-text or --clip-image-tower, whose image tower is CLIP's)")
     if args.no_text and args.family == CONCEPT_FAMILY:
         ap.error(f"{CONCEPT_FAMILY} always has its text path: --no-text is for the tracker families")
     if args.family == "sam" and (args.no_text or (not args.random_init and not args.clip_checkpoint)):
@@ -86,11 +100,13 @@ def export(args) -> dict:
     t0 = time.time()
     modules = build_modules(args.family, args.preset, sam_checkpoint=args.sam_checkpoint,
                             clip_checkpoint=args.clip_checkpoint, projection_path=args.projection,
-                            random_init=args.random_init, seed=args.seed, no_text=args.no_text)
+                            random_init=args.random_init, seed=args.seed, no_text=args.no_text,
+                            clip_image_tower=args.clip_image_tower, text_tower=args.text_tower)
     print(f"built {args.family} modules in {time.time() - t0:.1f}s", flush=True)
     os.makedirs(args.out, exist_ok=True)
     text_path = args.family == CONCEPT_FAMILY or modules.text_path
-    tokenizer = (resolve_tokenizer(os.path.join(args.out, "tokenizer.json"), modules.tokenizer_checkpoint, args.bpe)
+    tokenizer = (resolve_tokenizer(os.path.join(args.out, "tokenizer.json"), modules.tokenizer_checkpoint, args.bpe,
+                                   framing=modules.dims.get("framing", "clip"))
                  if text_path else None)
     manifest = modules.write(args.out, name=args.name, tokenizer_json_path=tokenizer, precision=args.precision,
                              weights=args.weights, log=lambda m: print(m, flush=True))

@@ -1,6 +1,7 @@
 """The trainable text-prompted segmenter, assembled from the export code's own modules
 (scripts/export/sam3clip_export), so what is trained is exactly what write_package exports:
-SAM3 tracker (image encoder + mask decoder), CLIP text tower, PromptProjection.
+SAM3 tracker (image encoder + mask decoder), a text tower (CLIP, or Chinese-CLIP with text_tower="chinese-clip"),
+PromptProjection.
 """
 from __future__ import annotations
 
@@ -12,26 +13,28 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "export"))
 
-from sam3clip_export.clip_text import CONTEXT_LENGTH, EOS_ID, ClipTextEncoder, build_clip_text, clip_dims  # noqa: E402
+from sam3clip_export.text_towers import build_text_tower  # noqa: E402
 from sam3clip_export.projection import PromptProjection  # noqa: E402
 from sam3clip_export.sam3_tracker import Sam3ImageEncoder, Sam3MaskDecoder, build_sam3_tracker, sam3_dims  # noqa: E402
 
 
 class TextSegmenter(nn.Module):
     def __init__(self, sam3_preset: str = "tiny", clip_preset: str = "tiny", seed: int = 0,
-                 sam3_checkpoint: str | None = None, clip_checkpoint: str | None = None):
+                 sam3_checkpoint: str | None = None, clip_checkpoint: str | None = None, text_tower: str = "clip"):
         super().__init__()
         random = sam3_checkpoint is None
         self.tracker = build_sam3_tracker(sam3_preset, checkpoint=sam3_checkpoint, random_init=random, seed=seed)
-        self.clip = build_clip_text(clip_preset, checkpoint=clip_checkpoint, random_init=clip_checkpoint is None,
-                                    seed=seed + 1)
+        text_encoder, self.text_dims = build_text_tower(text_tower, clip_preset, clip_checkpoint,
+                                                        clip_checkpoint is None, seed + 1)
+        # "clip" stays the CLIP model itself, so checkpoints trained before the text towers load unchanged.
+        self.clip = text_encoder.model if text_tower == "clip" else text_encoder
         dims = sam3_dims(self.tracker)
         self.image_size = dims["image_size"]
         torch.manual_seed(seed + 2)
-        self.projection = PromptProjection(int(self.clip.config.projection_dim), 512, dims["prompt_embedding"])
+        self.projection = PromptProjection(self.text_dims["text_embedding"], 512, dims["prompt_embedding"])
         self.reset_projection(seed)
         self.image_encoder = Sam3ImageEncoder(self.tracker)
-        self.text_encoder = ClipTextEncoder(self.clip)
+        self.text_encoder = text_encoder
         self.decoder = Sam3MaskDecoder(self.tracker)
 
     def reset_projection(self, seed: int) -> None:
@@ -49,7 +52,10 @@ class TextSegmenter(nn.Module):
         return self.image_encoder(pixel_values)
 
     def text_embeds(self, input_ids: torch.Tensor) -> torch.Tensor:
-        return self.text_encoder(input_ids)
+        if not self.text_dims["attention_mask"]:
+            return self.text_encoder(input_ids)
+        # A WordPiece tokenizer never emits [PAD] inside a prompt, so the mask is exactly the non-pad positions.
+        return self.text_encoder(input_ids, (input_ids != self.text_dims["pad_id"]).long())
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         result = super().load_state_dict(state_dict, strict=strict, assign=assign)
@@ -100,18 +106,26 @@ class TextSegmenter(nn.Module):
 
 
 class PromptTokenizer:
-    """CLIP BPE through the package's own tokenizer.json (the same file the library tokenizes with)."""
+    """The package's own tokenizer.json (the same file the library tokenizes with), framed as the library frames
+    it for the tower's text_dims: CLIP lowercased here and EOS-padded; BERT lowercased by its own normalizer and
+    [PAD]-padded. Truncation keeps the closing token last."""
 
-    def __init__(self, tokenizer_json: Path):
+    def __init__(self, tokenizer_json: Path, text_dims: dict | None = None):
         from tokenizers import Tokenizer
 
+        from sam3clip_export.clip_text import CONTEXT_LENGTH, EOS_ID
+
         self.tok = Tokenizer.from_file(str(tokenizer_json))
+        dims = text_dims or {"context_length": CONTEXT_LENGTH, "pad_id": EOS_ID, "framing": "clip"}
+        self.context_length, self.pad_id = dims["context_length"], dims["pad_id"]
+        self.lowercase = dims["framing"] == "clip"
 
     def __call__(self, prompts: list[str]) -> torch.Tensor:
-        rows = []
+        rows, L = [], self.context_length
         for p in prompts:
-            ids = self.tok.encode(" ".join(p.split()).lower()).ids
-            if len(ids) > CONTEXT_LENGTH:  # keep EOS last, as the library truncates
-                ids = ids[: CONTEXT_LENGTH - 1] + [ids[-1]]
-            rows.append(ids + [EOS_ID] * (CONTEXT_LENGTH - len(ids)))
+            text = " ".join(p.split())
+            ids = self.tok.encode(text.lower() if self.lowercase else text).ids
+            if len(ids) > L:  # keep EOS / [SEP] last, as the library truncates
+                ids = ids[: L - 1] + [ids[-1]]
+            rows.append(ids + [self.pad_id] * (L - len(ids)))
         return torch.tensor(rows, dtype=torch.int64)

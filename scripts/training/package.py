@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .model import TextSegmenter, clip_dims, sam3_dims
+from .model import TextSegmenter, sam3_dims
 from sam3clip_export.package_writer import write_package
 from sam3clip_export.tokenizer import resolve_tokenizer  # noqa: F401  (re-exported for the CLI)
 from sam3clip_export.prompt_encoder import PointPromptEncoder
@@ -15,7 +15,7 @@ def export_package(model: TextSegmenter, out: Path, name: str, tokenizer_json: P
                    weights: str = "fp32") -> list[Path]:
     model = model.cpu().float().eval()
     d = sam3_dims(model.tracker)
-    c = clip_dims(model.clip)
+    c = model.text_dims
     manifest = write_package(
         str(out), name=name, family=family,
         # Fresh wrappers: the decoder wrapper snapshots the positional/no-mask embeddings when built.
@@ -27,6 +27,7 @@ def export_package(model: TextSegmenter, out: Path, name: str, tokenizer_json: P
         high_res_features=d["high_res_features"], text_embedding=c["text_embedding"],
         prompt_embedding=d["prompt_embedding"], prompt_tokens=model.projection.prompt_tokens,
         mask_size=d["mask_size"], candidates=d["candidates"], context_length=c["context_length"],
-        pad_id=c["pad_id"], tokenizer_json_path=str(tokenizer_json), weights=weights, log=lambda *a: None,
+        pad_id=c["pad_id"], framing=c["framing"], attention_mask=c["attention_mask"],
+        tokenizer_json_path=str(tokenizer_json), weights=weights, log=lambda *a: None,
     )
     return [Path(out) / f["path"] for f in manifest["files"].values()] + [Path(out) / "manifest.json"]

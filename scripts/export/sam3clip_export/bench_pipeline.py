@@ -146,7 +146,8 @@ class BenchPipeline:
         m = self.modules
         with timed.stage("textTower"), torch.inference_mode(), self.autocast():
             ids, mask = self.tokens(prompts)
-            text = m.text_encoder(ids, mask) if self.concept else m.text_encoder(ids)
+            takes_mask = self.concept or m.dims.get("attention_mask")  # sam3-concept, Chinese-CLIP's BERT
+            text = m.text_encoder(ids, mask) if takes_mask else m.text_encoder(ids)
         with timed.stage("promptPath"), torch.inference_mode(), self.autocast():
             if self.concept:  # the image encoder's first three outputs are the detector's FPN levels
                 out = tuple(o.float() for o in m.detector(*features.tensors[:3], text, mask))

@@ -143,7 +143,8 @@ def tracker_graphs(image_encoder: nn.Module, mask_decoder: nn.Module, *, text_en
                    projection: nn.Module | None = None, prompt_encoder: nn.Module | None = None, image_size: int,
                    embedding_channels: int, embedding_size, high_res_features: bool, prompt_embedding: int,
                    text_embedding: int | None = None, prompt_tokens: int | None = None,
-                   context_length: int | None = None, pad_id: int | None = None, **_) -> list[GraphSpec]:
+                   context_length: int | None = None, pad_id: int | None = None, attention_mask: bool = False,
+                   framing: str = "clip", **_) -> list[GraphSpec]:
     """The graphs of the tracker families (sam3, sam2, sam): image encoder and mask decoder always; the text path
     (text encoder, projection) when ``text_encoder`` is given; the interactive path's prompt encoder when
     ``prompt_encoder`` is. Listed in the manifest in this order."""
@@ -161,11 +162,14 @@ def tracker_graphs(image_encoder: nn.Module, mask_decoder: nn.Module, *, text_en
     graphs = [GraphSpec("image_encoder", image_encoder, (pixel,), ["pixel_values"], feat_names)]
     if text_encoder is not None:
         ids = torch.full((2, context_length), pad_id, dtype=torch.int64)
-        ids[:, 0] = 49406
+        ids[:, 0] = 49406 if framing == "clip" else 101  # BOS / [CLS]: an id inside the tower's vocabulary
         text = torch.zeros(2, text_embedding)
+        # A bidirectional tower (Chinese-CLIP's BERT) reads the mask; CLIP's causal one does not need it.
+        mask = (torch.ones_like(ids),) if attention_mask else ()
+        text_inputs = ["input_ids"] + (["attention_mask"] if attention_mask else [])
         graphs += [
-            GraphSpec("text_encoder", text_encoder, (ids,), ["input_ids"], ["text_embeds"],
-                      {"input_ids": B, "text_embeds": B}),
+            GraphSpec("text_encoder", text_encoder, (ids, *mask), text_inputs, ["text_embeds"],
+                      {**{k: B for k in text_inputs}, "text_embeds": B}),
             GraphSpec("text_projection", projection, (text,), ["text_embeds"], ["prompt_embeds"],
                       {"text_embeds": B, "prompt_embeds": B}),
         ]
@@ -186,7 +190,8 @@ def tracker_manifest_fields(*, image_size: int, resize: str, mean, std, embeddin
                             high_res_features: bool, prompt_embedding: int, mask_size: int, candidates: int,
                             text_path: bool = True, text_embedding: int | None = None,
                             prompt_tokens: int | None = None, context_length: int | None = None,
-                            pad_id: int | None = None, lowercase: bool = True, **_) -> dict:
+                            pad_id: int | None = None, lowercase: bool = True, framing: str = "clip",
+                            attention_mask: bool = False, **_) -> dict:
     """The tracker families' manifest fields between precision and files (docs/model-package.md). Without the text
     path there is no tokenizer and no text dims (dims.textEmbedding, dims.promptTokens)."""
     h, w = embedding_size
@@ -197,16 +202,27 @@ def tracker_manifest_fields(*, image_size: int, resize: str, mean, std, embeddin
         dims["promptEmbedding"] = prompt_embedding
     return {
         "image": {"size": image_size, "resize": resize, "mean": list(mean), "std": list(std)},
-        **({"tokenizer": {"contextLength": context_length, "padId": pad_id, "lowercase": lowercase,
-                          "attentionMask": False}} if text_path else {}),
+        **({"tokenizer": tokenizer_fields(context_length, pad_id, lowercase, framing, attention_mask)}
+           if text_path else {}),
         "dims": dims,
         "mask": {"size": mask_size, "candidates": candidates},
     }
 
 
+def tokenizer_fields(context_length: int, pad_id: int, lowercase: bool, framing: str, attention_mask: bool) -> dict:
+    """manifest.tokenizer. "clip" framing is the default and is left out (packages written before the field read
+    the same); "bert" packages lowercase inside tokenizer.json (BertNormalizer), so the library does not."""
+    if framing == "clip":
+        return {"contextLength": context_length, "padId": pad_id, "lowercase": lowercase,
+                "attentionMask": attention_mask}
+    return {"contextLength": context_length, "padId": pad_id, "lowercase": False, "attentionMask": attention_mask,
+            "framing": framing}
+
+
 def write_package(out_dir: str, *, name: str, family: str, image_encoder: nn.Module, mask_decoder: nn.Module,
                   text_encoder: nn.Module | None = None, projection: nn.Module | None = None,
                   prompt_encoder: nn.Module | None = None, tokenizer_json_path: str | None = None,
+                  image_tower: nn.Module | None = None, image_tower_spec: dict | None = None,
                   precision: str = "fp32", weights: str | None = None, lowercase: bool = True, opset: int = OPSET,
                   log=print, **dims) -> dict:
     """A tracker-family package: image encoder and mask decoder; the text path (text encoder, projection,
@@ -220,6 +236,11 @@ def write_package(out_dir: str, *, name: str, family: str, image_encoder: nn.Mod
     graphs = tracker_graphs(image_encoder, mask_decoder, text_encoder=text_encoder, projection=projection,
                             prompt_encoder=prompt_encoder, **dims)
     fields = tracker_manifest_fields(text_path=text_path, lowercase=lowercase, **dims)
+    if image_tower is not None:  # prompt suggestions: CLIP's image embedding, compared with text_embeds
+        T = image_tower_spec["size"]
+        graphs.append(GraphSpec("image_tower", image_tower, (torch.zeros(1, 3, T, T),), ["pixel_values"],
+                                ["image_embeds"]))
+        fields["imageTower"] = {k: image_tower_spec[k] for k in ("size", "resize", "mean", "std")}
     return write_graph_package(out_dir, name=name, family=family, graphs=graphs, fields=fields,
                                tokenizer_json_path=tokenizer_json_path, precision=precision, weights=weights,
                                opset=opset, log=log)

@@ -46,7 +46,10 @@ def torch_pipeline(modules: PackageModules, pixels: np.ndarray, ids: np.ndarray)
     with torch.no_grad():
         feats = modules.image_encoder(torch.from_numpy(pixels))
         feats = feats if isinstance(feats, tuple) else (feats,)
-        text = modules.text_encoder(torch.from_numpy(ids))
+        ids_t = torch.from_numpy(ids)
+        # A tower fed a mask (Chinese-CLIP's BERT) pads with [PAD], which no prompt contains: the mask is ids != pad.
+        text = (modules.text_encoder(ids_t, (ids_t != modules.dims["pad_id"]).long())
+                if modules.dims.get("attention_mask") else modules.text_encoder(ids_t))
         prompts = modules.projection(text)
         masks, iou = modules.mask_decoder(*feats, prompts)
     out = {"text_embeds": text, "prompt_embeds": prompts, "masks": masks, "iou_scores": iou}
@@ -63,7 +66,9 @@ def ort_pipeline(pkg: OrtPackage, pixels: np.ndarray, ids: np.ndarray, reference
     if image_outputs is None:
         image_outputs = dict(zip(pkg.output_names("image_encoder"), pkg.run("image_encoder", {"pixel_values": pixels})))
     out = dict(image_outputs)
-    out["text_embeds"] = pkg.run("text_encoder", {"input_ids": ids})[0]
+    tokenizer = pkg.manifest["tokenizer"]
+    mask = {"attention_mask": (ids != tokenizer["padId"]).astype(np.int64)} if tokenizer["attentionMask"] else {}
+    out["text_embeds"] = pkg.run("text_encoder", {"input_ids": ids, **mask})[0]
     out["prompt_embeds"] = pkg.run("text_projection", {"text_embeds": src.get("text_embeds", out["text_embeds"])})[0]
     feed = {n: src.get(n, out[n]) for n in pkg.output_names("image_encoder")}
     feed["prompt_embeds"] = src.get("prompt_embeds", out["prompt_embeds"])

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .clip_text import ClipTextEncoder, build_clip_text, clip_dims
+from .text_towers import build_text_tower
 from .package_writer import write_package
 from .projection import PromptProjection, load_projection
 
@@ -29,6 +29,8 @@ class PackageModules:
     projection: nn.Module | None = None
     dims: dict = field(default_factory=dict)  # keyword arguments of write_package describing the shapes
     tokenizer_checkpoint: str | None = None  # where tokenizer.json comes from (the CLIP checkpoint)
+    image_tower: nn.Module | None = None  # CLIP's image tower for prompt suggestions (--clip-image-tower)
+    image_tower_spec: dict | None = None  # its preprocessing and embedding width (clip_image.image_tower_spec)
 
     @property
     def text_path(self) -> bool:
@@ -39,7 +41,8 @@ class PackageModules:
         path), precision, weights, log."""
         return write_package(out_dir, family=self.family, image_encoder=self.image_encoder,
                              mask_decoder=self.mask_decoder, prompt_encoder=self.prompt_encoder,
-                             text_encoder=self.text_encoder, projection=self.projection, **kwargs, **self.dims)
+                             text_encoder=self.text_encoder, projection=self.projection,
+                             image_tower=self.image_tower, image_tower_spec=self.image_tower_spec, **kwargs, **self.dims)
 
 
 def _family_module(family: str):
@@ -56,7 +59,8 @@ def _family_module(family: str):
 
 def build_modules(family: str = "sam3", preset: str = "full", *, sam_checkpoint: str | None = None,
                   clip_checkpoint: str | None = None, projection_path: str | None = None,
-                  random_init: bool = False, seed: int = 0, no_text: bool = False) -> PackageModules:
+                  random_init: bool = False, seed: int = 0, no_text: bool = False,
+                  clip_image_tower: bool = False, text_tower: str = "clip") -> PackageModules:
     """Real weights from the checkpoints, or (random_init) every part random from ``seed``.
 
     The tracker families have the text path when given both a CLIP checkpoint and a projection (or with
@@ -101,16 +105,38 @@ def build_modules(family: str = "sam3", preset: str = "full", *, sam_checkpoint:
         dims=dims,
     )
     if text:
-        add_text_path(modules, mod, sam_model, preset, clip_checkpoint, projection_path, random_init, seed)
+        add_text_path(modules, mod, sam_model, preset, clip_checkpoint, projection_path, random_init, seed,
+                      text_tower)
+    if clip_image_tower:
+        if not text:
+            raise ValueError("--clip-image-tower needs the text path: suggestions compare the image with CLIP's "
+                             "text embeddings")
+        if text_tower != "clip":  # its image tower would be another model's (not exported yet)
+            raise ValueError(f"--clip-image-tower pairs with OpenAI CLIP's text tower, not {text_tower!r}")
+        add_image_tower(modules, preset, clip_checkpoint, random_init, seed)
     return modules
 
 
+def add_image_tower(modules: PackageModules, preset: str, clip_checkpoint: str | None, random_init: bool,
+                    seed: int) -> None:
+    """CLIP's image tower from the same checkpoint as the text tower, so both embed into one space."""
+    from .clip_image import ClipImageTower, build_clip_image, image_tower_spec
+
+    model = build_clip_image(preset, checkpoint=clip_checkpoint, random_init=random_init, seed=seed + 3)
+    spec = image_tower_spec(model, clip_checkpoint)
+    if spec["embedding"] != modules.dims["text_embedding"]:
+        raise ValueError(f"CLIP's image tower projects to {spec['embedding']}, its text tower to "
+                         f"{modules.dims['text_embedding']}: not one CLIP checkpoint")
+    modules.image_tower = ClipImageTower(model).eval()
+    modules.image_tower_spec = spec
+
+
 def add_text_path(modules: PackageModules, mod, sam_model, preset: str, clip_checkpoint: str | None,
-                  projection_path: str | None, random_init: bool, seed: int) -> None:
-    """CLIP's text tower and the projection onto the tracker's prompt tokens, with their dims."""
-    clip_model = build_clip_text(preset, checkpoint=clip_checkpoint, random_init=random_init, seed=seed + 1)
+                  projection_path: str | None, random_init: bool, seed: int, text_tower: str = "clip") -> None:
+    """The text tower (CLIP, or Chinese-CLIP: text_towers) and the projection onto the tracker's prompt tokens,
+    with their dims; the projection's input width is the tower's D."""
+    text_encoder, cd = build_text_tower(text_tower, preset, clip_checkpoint, random_init, seed + 1)
     prompt_dim = modules.dims["prompt_embedding"]
-    cd = clip_dims(clip_model)
     text_dim = cd["text_embedding"]
     if projection_path is not None:
         projection = load_projection(projection_path)
@@ -123,8 +149,9 @@ def add_text_path(modules: PackageModules, mod, sam_model, preset: str, clip_che
         raise ValueError(
             f"projection maps {projection.text_dim}→{projection.prompt_dim}, the models need {text_dim}→{prompt_dim}"
         )
-    modules.text_encoder = ClipTextEncoder(clip_model).eval()
+    modules.text_encoder = text_encoder
     modules.projection = projection.eval()
     modules.tokenizer_checkpoint = clip_checkpoint
     modules.dims.update(text_embedding=text_dim, prompt_tokens=projection.prompt_tokens,
-                        context_length=cd["context_length"], pad_id=cd["pad_id"])
+                        context_length=cd["context_length"], pad_id=cd["pad_id"], framing=cd["framing"],
+                        attention_mask=cd["attention_mask"])

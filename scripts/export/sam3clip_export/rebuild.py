@@ -33,4 +33,6 @@ def rebuild_modules(package_dir: str, *, family: str | None = None, preset: str 
             "from (--sam-checkpoint, and for a tracker package's text path --clip-checkpoint and --projection)")
     return build_modules(family, pick(preset, "preset", "full"), sam_checkpoint=checkpoints[0],
                          clip_checkpoint=checkpoints[1], projection_path=checkpoints[2], random_init=random_init,
-                         seed=pick(seed, "seed", 0), no_text=bool(info.get("no_text")) and random_init)
+                         seed=pick(seed, "seed", 0), no_text=bool(info.get("no_text")) and random_init,
+                         clip_image_tower=bool(info.get("clip_image_tower")) and family != CONCEPT_FAMILY,
+                         text_tower=info.get("text_tower", "clip"))

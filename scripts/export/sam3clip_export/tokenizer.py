@@ -42,8 +42,14 @@ def build_clip_tokenizer(out_path: str, bpe_path: str = DEFAULT_BPE) -> str:
     return out_path
 
 
-def resolve_tokenizer(out_path: str, clip_checkpoint: str | None = None, bpe_path: str | None = None) -> str:
-    """Copies the checkpoint's tokenizer.json to out_path, or builds it from the BPE merges."""
+def resolve_tokenizer(out_path: str, clip_checkpoint: str | None = None, bpe_path: str | None = None,
+                      framing: str = "clip") -> str:
+    """Copies the checkpoint's tokenizer.json to out_path, or builds it from the BPE merges; a "bert"-framed tower
+    (Chinese-CLIP) gets its checkpoint's WordPiece tokenizer, or the small stand-in vocabulary without one."""
+    if framing == "bert":
+        from .chinese_clip_text import bert_tokenizer_json
+
+        return bert_tokenizer_json(out_path, clip_checkpoint)
     found = tokenizer_from_checkpoint(clip_checkpoint)
     if found:
         shutil.copyfile(found, out_path)
