@@ -20,8 +20,8 @@ from .chinese_clip_text import transformers_tokenizer
 from .export_info import write_export_info
 from .fixture import TINY_SEED, reference_images
 from .pipeline import PackageModules, build_modules
-from .preprocess import library_rgb, normalize, postprocess
-from .reference import pack_mask, write_reference
+from .preprocess import library_rgb, normalize
+from .reference import reference_case, write_reference
 from .tokenizer import REPO_ROOT, resolve_tokenizer
 
 CHINESE_PACKAGE_DIR = os.path.join(REPO_ROOT, "test", "fixtures", "sam3-chinese-tiny")
@@ -98,16 +98,8 @@ def make_chinese_reference(modules: PackageModules, package_dir: str, ref_dir: s
         out = torch_text_pipeline(modules, normalize(rgb, S, manifest["image"]["mean"], manifest["image"]["std"]),
                                   tokens["ids"], tokens["attention_mask"])
         for b, prompt in enumerate(SEGMENT_PROMPTS):
-            masks = [postprocess(out["masks"][b, k], S, resized_hw, original_hw) for k in range(out["masks"].shape[1])]
-            cases.append({
-                "image": os.path.basename(image), "width": original_hw[1], "height": original_hw[0],
-                "prompt": prompt, "tokenIds": tokens["ids"][b][tokens["attention_mask"][b] == 1].tolist(),
-                "iouScores": [float(v) for v in out["iou_scores"][b]],
-                "foreground": [float(m.mean()) for m in masks],
-                "masks": [pack_mask(m) for m in masks],
-                "logitsOffset": len(logits) * int(np.prod(out["masks"].shape[1:])),
-            })
-            logits.append(out["masks"][b].astype(np.float32))
+            token_ids = tokens["ids"][b][tokens["attention_mask"][b] == 1].tolist()
+            cases.append(reference_case(image, prompt, token_ids, out, b, S, resized_hw, original_hw, logits))
     index = {
         "about": "PyTorch outputs of the tiny random-init SAM3 + Chinese-CLIP package "
                  "(scripts/export/make_chinese_fixture.py); token ids from transformers' tokenizer",

@@ -29,6 +29,22 @@ def unpack_mask(text: str, height: int, width: int) -> np.ndarray:
     return bits.reshape(height, width).astype(bool)
 
 
+def reference_case(image: str, prompt: str, token_ids: list, out: dict, b: int, S: int, resized_hw, original_hw,
+                   logits: list) -> dict:
+    """One image × prompt case of a text-path reference; appends the prompt's low-res logits to ``logits``."""
+    masks = [postprocess(out["masks"][b, k], S, resized_hw, original_hw) for k in range(out["masks"].shape[1])]
+    case = {
+        "image": os.path.basename(image), "width": original_hw[1], "height": original_hw[0],
+        "prompt": prompt, "tokenIds": token_ids,
+        "iouScores": [float(v) for v in out["iou_scores"][b]],
+        "foreground": [float(m.mean()) for m in masks],
+        "masks": [pack_mask(m) for m in masks],
+        "logitsOffset": len(logits) * int(np.prod(out["masks"].shape[1:])),
+    }
+    logits.append(out["masks"][b].astype(np.float32))
+    return case
+
+
 def compute_reference(modules: PackageModules, manifest: dict, tokenizer_json: str, images: list[str],
                       prompts: list[str]) -> tuple[dict, np.ndarray]:
     S = manifest["image"]["size"]
@@ -38,16 +54,8 @@ def compute_reference(modules: PackageModules, manifest: dict, tokenizer_json: s
         original_hw, resized_hw, rgb = library_rgb(image, S, manifest["image"]["resize"])
         out = torch_pipeline(modules, normalize(rgb, S, manifest["image"]["mean"], manifest["image"]["std"]), ids)
         for b, prompt in enumerate(prompts):
-            masks = [postprocess(out["masks"][b, k], S, resized_hw, original_hw) for k in range(out["masks"].shape[1])]
-            cases.append({
-                "image": os.path.basename(image), "width": original_hw[1], "height": original_hw[0],
-                "prompt": prompt, "tokenIds": ids[b][: int(np.argmax(ids[b] == 49407)) + 1].tolist(),
-                "iouScores": [float(v) for v in out["iou_scores"][b]],
-                "foreground": [float(m.mean()) for m in masks],
-                "masks": [pack_mask(m) for m in masks],
-                "logitsOffset": len(logits) * int(np.prod(out["masks"].shape[1:])),
-            })
-            logits.append(out["masks"][b].astype(np.float32))
+            token_ids = ids[b][: int(np.argmax(ids[b] == 49407)) + 1].tolist()
+            cases.append(reference_case(image, prompt, token_ids, out, b, S, resized_hw, original_hw, logits))
     index = {
         "about": "PyTorch outputs of the tiny random-init SAM3+CLIP package (scripts/export/make_tiny_fixture.py)",
         "lowresShape": list(out["masks"].shape[1:]), "logitsFile": LOGITS_FILE, "cases": cases,
