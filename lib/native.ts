@@ -262,7 +262,7 @@ export interface NativeAddon {
     std: [number, number, number],
   ): Promise<Float32Array>;
   upscaleRgb(rgb: Uint8Array, width: number, height: number, outWidth: number, outHeight: number): Promise<Uint8Array>;
-  resizeRgb(rgb: Uint8Array, width: number, height: number, outWidth: number, outHeight: number): Promise<Uint8Array>;
+  resizeRgb(rgb: Uint8Array, width: number, height: number, outWidth: number, outHeight: number, filter?: 'bilinear' | 'bicubic'): Promise<Uint8Array>;
 }
 
 // This file runs as dist/native.js, so the package root is one level up.

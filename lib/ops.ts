@@ -227,13 +227,16 @@ export async function normalizeToNchw(rgb: Uint8Array, options: NormalizeOptions
  * Resizes RGB (HWC, uint8) to outWidth × outHeight as transformers' image processors do: torchvision's
  * resize(BILINEAR, antialias=True) on the uint8 image, byte for byte (PyTorch's uint8 antialiased
  * kernel; PIL's bilinear resize is within one level). Shrinks with an antialiasing triangle filter,
- * enlarges with pixel centres aligned. This is the encoder input's resize.
+ * enlarges with pixel centres aligned. This is the encoder input's resize. `filter: 'bicubic'` is
+ * torchvision's resize(BICUBIC, antialias=True) instead (Keys' cubic, a = -0.5): CLIP's image resize.
  */
-export async function resizeRgb(rgb: Uint8Array, size: RgbResize): Promise<Uint8Array> {
+export async function resizeRgb(rgb: Uint8Array, size: RgbResize & { filter?: 'bilinear' | 'bicubic' }): Promise<Uint8Array> {
   // Source images come at their original size: up to 64k a side, 2^28 pixels.
   const r = rgbResize(rgb, size, { maxIn: 65535, growOnly: false });
   if (r.width * r.height > 2 ** 28) throw invalid('width', `width × height must be at most ${2 ** 28} pixels`);
-  return call(() => native().resizeRgb(rgb, r.width, r.height, r.outWidth, r.outHeight));
+  const filter = size.filter ?? 'bilinear';
+  if (filter !== 'bilinear' && filter !== 'bicubic') throw invalid('filter', `expected 'bilinear' or 'bicubic', got ${describe(filter)}`);
+  return call(() => native().resizeRgb(rgb, r.width, r.height, r.outWidth, r.outHeight, filter));
 }
 
 /**

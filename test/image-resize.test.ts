@@ -39,6 +39,29 @@ describe('encoder input resize', () => {
     expect(Array.from(p.rgb)).toEqual(PATTERN_4X3);
   });
 
+  // torchvision's resize(BICUBIC, antialias=True) of the same inputs (PyTorch 2.15, torchvision.transforms.v2):
+  // CLIP's image resize. The cubic's negative lobes overshoot, so values saturate at 0 and 255.
+  it('filter bicubic enlarges and shrinks as torchvision antialiased bicubic does', async () => {
+    const SMALL_7X5_BICUBIC = [
+      0, 0, 241, 25, 0, 199, 161, 4, 94, 255, 27, 5, 211, 61, 21, 117, 93, 66, 81, 106, 82, 0, 24, 205, 25, 26, 169, 150,
+      26, 81, 247, 32, 9, 191, 56, 38, 102, 80, 91, 69, 90, 108, 3, 132, 110, 27, 122, 93, 121, 84, 45, 192, 47, 20, 139,
+      41, 82, 61, 46, 157, 37, 48, 177, 6, 239, 14, 29, 218, 16, 92, 141, 9, 136, 62, 30, 87, 26, 125, 20, 11, 223, 5, 6,
+      245, 7, 255, 0, 29, 255, 0, 81, 163, 0, 115, 67, 34, 67, 21, 142, 5, 0, 248, 0, 0, 255,
+    ];
+    const PATTERN_4X3_BICUBIC = [
+      131, 104, 100, 124, 138, 118, 114, 125, 141, 127, 115, 131, 118, 147, 157, 103, 109, 145, 155, 112, 111, 117, 149,
+      108, 148, 136, 135, 142, 149, 87, 94, 142, 153, 140, 92, 134,
+    ];
+    const up = await resizeRgb(Uint8Array.from(SMALL), { width: 3, height: 2, outWidth: 7, outHeight: 5, filter: 'bicubic' });
+    expect(Array.from(up)).toEqual(SMALL_7X5_BICUBIC);
+    const down = await resizeRgb(Uint8Array.from(PATTERN_9X7), { width: 9, height: 7, outWidth: 4, outHeight: 3, filter: 'bicubic' });
+    expect(Array.from(down)).toEqual(PATTERN_4X3_BICUBIC);
+    await expect(resizeRgb(Uint8Array.from(SMALL), { width: 3, height: 2, outWidth: 7, outHeight: 5, filter: 'lanczos' as never })).rejects.toMatchObject({
+      code: 'E_INVALID_OPTION',
+      field: 'filter',
+    });
+  });
+
   it('resizeRgb checks its arguments', async () => {
     const rgb = new Uint8Array(4 * 4 * 3);
     await expect(resizeRgb(rgb.subarray(1), { width: 4, height: 4, outWidth: 2, outHeight: 2 })).rejects.toMatchObject({

@@ -49,7 +49,7 @@ describe.skipIf(!haveImages)('segmenter.suggest() on the tiny CLIP package (ONNX
     const sharp = (await import('sharp')).default;
     for (const c of reference.cases) {
       const { data, info } = await sharp(path.join(IMAGES, c.image)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-      const pixels = imageTowerPixels(new Uint8Array(data), info.width, info.height, segmenter.manifest!.imageTower!);
+      const pixels = await imageTowerPixels(new Uint8Array(data), info.width, info.height, segmenter.manifest!.imageTower!);
       const mean = pixels.reduce((a, v) => a + v, 0) / pixels.length;
       expect(Math.abs(mean - c.pixelValuesMean)).toBeLessThan(1e-5);
     }

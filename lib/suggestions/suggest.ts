@@ -115,7 +115,7 @@ export class Suggester {
     const { width, height, rgb } = await decodeRgb(source, this.host.maxPixels);
     throwIfAborted(opts.signal);
     const T = spec.size;
-    const out = await backend.run('image_tower', { pixel_values: { type: 'float32', dims: [1, 3, T, T], data: imageTowerPixels(rgb, width, height, spec) } });
+    const out = await backend.run('image_tower', { pixel_values: { type: 'float32', dims: [1, 3, T, T], data: await imageTowerPixels(rgb, width, height, spec) } });
     const imageEmbeds = normalizeRows(Float32Array.from(out.image_embeds!.data), out.image_embeds!.data.length);
     const text = await this.vocabularyEmbeddings(opts.vocabulary);
     throwIfAborted(opts.signal);

@@ -1,6 +1,7 @@
 // normalizeToNchw(rgb, width, height, size, mean, std) → Promise<Float32Array> of 3 * size * size.
 // upscaleRgb(rgb, width, height, outWidth, outHeight) → Promise<Uint8Array> of outWidth * outHeight * 3.
-// resizeRgb(rgb, width, height, outWidth, outHeight) → Promise<Uint8Array> of outWidth * outHeight * 3.
+// resizeRgb(rgb, width, height, outWidth, outHeight, filter?) → Promise<Uint8Array> of outWidth * outHeight * 3;
+// filter 'bilinear' (the default) or 'bicubic'.
 #include <memory>
 
 #include "args.h"
@@ -71,7 +72,16 @@ Napi::Value resizeBinding(const Napi::CallbackInfo& info) {
     const int outHeight = integerArg(info, 4, "outHeight", 1, kMaxInputSize);
     if (static_cast<uint64_t>(width) * height > kMaxImagePixels)
       throw InvalidOption("width × height must be at most " + std::to_string(kMaxImagePixels) + " pixels");
-    return rgbResizeBinding(info, width, height, outWidth, outHeight, resizeRgb);
+    ResizeFilter filter = ResizeFilter::Bilinear;
+    if (info.Length() > 5 && !info[5].IsUndefined()) {
+      const std::string name = info[5].IsString() ? info[5].As<Napi::String>().Utf8Value() : "";
+      if (name == "bicubic") filter = ResizeFilter::Bicubic;
+      else if (name != "bilinear") throw InvalidOption("filter must be 'bilinear' or 'bicubic'");
+    }
+    return rgbResizeBinding(info, width, height, outWidth, outHeight,
+                            [filter](const uint8_t* rgb, int w, int h, int ow, int oh, uint8_t* out) {
+                              resizeRgb(rgb, w, h, ow, oh, out, filter);
+                            });
   });
 }
 

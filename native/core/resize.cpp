@@ -13,6 +13,15 @@ double triangle(double x) {
   return x < 1.0 ? 1.0 - x : 0.0;
 }
 
+// PyTorch's (and PIL's) bicubic: Keys' cubic convolution with a = -0.5.
+double cubic(double x) {
+  constexpr double a = -0.5;
+  x = std::fabs(x);
+  if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0;
+  if (x < 2.0) return ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a;
+  return 0.0;
+}
+
 // One pass along an axis of `lines` lines: `stride` bytes between neighbouring taps, `step`
 // between neighbouring lines (HWC with 3 channels). Accumulates in int32 from a half-unit start.
 void pass(const ResizeTaps& taps, const uint8_t* in, uint8_t* out, int outSize, int lines, size_t inTap,
@@ -34,11 +43,13 @@ void pass(const ResizeTaps& taps, const uint8_t* in, uint8_t* out, int outSize, 
 
 }  // namespace
 
-ResizeTaps resizeTaps(int inSize, int outSize) {
+ResizeTaps resizeTaps(int inSize, int outSize, ResizeFilter filter) {
   ResizeTaps taps;
   const double scale = static_cast<double>(inSize) / outSize;
-  // The filter stretches by the reduction (antialiasing); it never narrows below one input pixel.
-  const double support = scale >= 1.0 ? scale : 1.0;
+  double (*kernel)(double) = filter == ResizeFilter::Bicubic ? cubic : triangle;
+  const double reach = filter == ResizeFilter::Bicubic ? 2.0 : 1.0;
+  // The filter stretches by the reduction (antialiasing); it never narrows below its own reach.
+  const double support = scale >= 1.0 ? reach * scale : reach;
   const double invScale = scale >= 1.0 ? 1.0 / scale : 1.0;
   taps.ksize = static_cast<int>(std::ceil(support)) * 2 + 1;
   taps.first.resize(outSize);
@@ -53,7 +64,7 @@ ResizeTaps resizeTaps(int inSize, int outSize) {
     taps.count[i] = hi - lo;
     double* row = &w[static_cast<size_t>(i) * taps.ksize];
     double total = 0.0;
-    for (int j = 0; j < hi - lo; j++) total += row[j] = triangle((j + lo - center + 0.5) * invScale);
+    for (int j = 0; j < hi - lo; j++) total += row[j] = kernel((j + lo - center + 0.5) * invScale);
     if (total != 0.0)
       for (int j = 0; j < hi - lo; j++) maxWeight = std::max(maxWeight, row[j] /= total);
   }
@@ -69,7 +80,7 @@ ResizeTaps resizeTaps(int inSize, int outSize) {
   return taps;
 }
 
-void resizeRgb(const uint8_t* rgb, int inW, int inH, int outW, int outH, uint8_t* out) {
+void resizeRgb(const uint8_t* rgb, int inW, int inH, int outW, int outH, uint8_t* out, ResizeFilter filter) {
   const size_t inRow = static_cast<size_t>(inW) * 3;
   if (inW == outW && inH == outH) {
     std::copy(rgb, rgb + inRow * inH, out);
@@ -79,7 +90,7 @@ void resizeRgb(const uint8_t* rgb, int inW, int inH, int outW, int outH, uint8_t
   std::vector<uint8_t> temp;
   const uint8_t* src = rgb;
   if (outW != inW) {
-    const ResizeTaps h = resizeTaps(inW, outW);
+    const ResizeTaps h = resizeTaps(inW, outW, filter);
     uint8_t* dst = out;
     if (outH != inH) {
       temp.resize(static_cast<size_t>(outW) * 3 * inH);
@@ -89,7 +100,7 @@ void resizeRgb(const uint8_t* rgb, int inW, int inH, int outW, int outH, uint8_t
     if (outH == inH) return;
     src = temp.data();
   }
-  const ResizeTaps v = resizeTaps(inH, outH);
+  const ResizeTaps v = resizeTaps(inH, outH, filter);
   const size_t row = static_cast<size_t>(outW) * 3;
   // Vertical: taps are rows apart; each column (and channel triple) is a line.
   pass(v, src, out, outH, outW, row, 3, row, 3);

@@ -22,10 +22,17 @@ struct ResizeTaps {
   std::vector<int16_t> weights;
 };
 
-ResizeTaps resizeTaps(int inSize, int outSize);
+// The kernel: bilinear (a triangle, support 1: the encoder input, as the SAM processors resize) or
+// bicubic (Keys' cubic with a = -0.5, support 2: CLIPImageProcessor's resize). Either stretches by
+// the reduction when shrinking, and the weights and passes are the same for both.
+enum class ResizeFilter { Bilinear, Bicubic };
+
+ResizeTaps resizeTaps(int inSize, int outSize, ResizeFilter filter = ResizeFilter::Bilinear);
 
 // rgb: inW*inH*3 bytes (HWC); out: outW*outH*3 bytes, either axis shrinking or growing; an axis
-// whose size does not change is passed through untouched.
-void resizeRgb(const uint8_t* rgb, int inW, int inH, int outW, int outH, uint8_t* out);
+// whose size does not change is passed through untouched. Each pass saturates to 0..255 (the
+// cubic's negative lobes can overshoot).
+void resizeRgb(const uint8_t* rgb, int inW, int inH, int outW, int outH, uint8_t* out,
+               ResizeFilter filter = ResizeFilter::Bilinear);
 
 }  // namespace sam3clip
