@@ -14,6 +14,7 @@ import { isInteractive, type ResolvedPrompt } from '../prompts.js';
 import { selectCandidate } from '../selection.js';
 import { cachedPromptRows } from './prompt-rows.js';
 import { segmentInteractive, type InteractiveSpec } from './interactive.js';
+import { textEmbeddings } from './text-embeddings.js';
 import {
   deviceBackendFor,
   deviceInputs,
@@ -120,16 +121,7 @@ export class TrackerClipFamily implements ModelFamily {
       t.tokenize = performance.now() - start;
       start = performance.now();
       const sessions = (t.sessions ??= {});
-      const dims = [tokens.batch, tokens.contextLength];
-      const text = await backend.run(
-        'text_encoder',
-        {
-          input_ids: { type: 'int64', dims, data: tokens.ids },
-          ...(spec.attentionMask ? { attention_mask: { type: 'int64', dims, data: tokens.attentionMask } } : {}),
-        },
-        sessions,
-      );
-      const textEmbeds = text.text_embeds!;
+      const textEmbeds = await textEmbeddings(backend, tokens, spec, sessions);
       const projected = await backend.run('text_projection', { text_embeds: { type: 'float32', ...textEmbeds } }, sessions);
       const embeds = projected.prompt_embeds!;
       t.promptEncoder = performance.now() - start;

@@ -7,6 +7,7 @@ import type { ModelPackage } from '../model/manifest.js';
 import { hasImageTower, isConceptManifest, textPathSpec, type ImageTowerSpec } from '../model/manifest-types.js';
 import { MAX_PROMPTS, rejectUnknownOptions } from '../options.js';
 import type { PromptTokenizer } from '../tokenizer.js';
+import { textEmbeddings } from '../families/text-embeddings.js';
 import { COCO_CATEGORIES } from '../vocabularies/coco.js';
 import {
   normalizeRows,
@@ -189,12 +190,7 @@ export class Suggester {
     const data = new Float32Array(vocabulary.length * width);
     for (let start = 0; start < vocabulary.length; start += TEXT_BATCH) {
       const tokens = await this.host.tokenizer!.encodeBatch(vocabulary.slice(start, start + TEXT_BATCH));
-      const dims = [tokens.batch, tokens.contextLength];
-      const out = await backend.run('text_encoder', {
-        input_ids: { type: 'int64', dims, data: tokens.ids },
-        ...(spec.attentionMask ? { attention_mask: { type: 'int64', dims, data: tokens.attentionMask } } : {}),
-      });
-      data.set(out.text_embeds!.data, start * width);
+      data.set((await textEmbeddings(backend, tokens, spec)).data, start * width);
     }
     const embeddings = { rows: vocabulary.length, width, data: normalizeRows(data, width) };
     // The disk copy only saves the next start's text_encoder runs: a cache folder that cannot be written is no error.
