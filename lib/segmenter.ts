@@ -365,28 +365,27 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     const K = pkg.manifest.family === 'sam3-concept' ? (pkg.manifest.tracker?.candidates ?? 1) : pkg.manifest.mask.candidates;
     const maskCount = textIndices.length + interactiveIndices.length * (opts.allCandidates ? K + 1 : 1);
 
-    const budget = (width: number, height: number) =>
+    // What the image's size decides: the mask budget, and clicks inside the image.
+    const checkSize = (width: number, height: number) => {
       checkMaskBudget(width, height, maskCount, opts.negative.length, backend.kind, this.options.maskBudgetMiB);
+      prompts.forEach((p, i) => checkPromptInImage(p, width, height, fields[i]!));
+    };
     let embedding: ImageEmbedding;
     if (image instanceof ImageEmbedding) {
       if (image.owner !== this)
         throw new Sam3ClipError('E_INVALID_OPTION', 'This ImageEmbedding was made by another Segmenter', { field: 'image' });
-      budget(image.width, image.height);
+      checkSize(image.width, image.height);
       embedding = image;
       t.cachedImage = true;
     } else {
-      // A new image's budget is checked from its header, before any pixel is decoded (the header is
-      // then not read again); bytes already cached or being encoded give their size from the embedding.
+      // A new image is checked from its header, before any pixel is decoded (the header is then not
+      // read again); bytes already cached or being encoded give their size from the embedding.
       const source = await readImageSource(image);
       const probed = this.images.get(source.key) ? undefined : await probeImage(source, this.options.maxPixels);
-      if (probed) {
-        budget(probed.width, probed.height);
-        prompts.forEach((p, i) => checkPromptInImage(p, probed.width, probed.height, fields[i]!));
-      }
+      if (probed) checkSize(probed.width, probed.height);
       embedding = await this.embedShared(source, { ...(signal ? { signal } : {}), timings: t }, probed);
-      if (!probed) budget(embedding.width, embedding.height);
+      if (!probed) checkSize(embedding.width, embedding.height);
     }
-    prompts.forEach((p, i) => checkPromptInImage(p, embedding.width, embedding.height, fields[i]!));
     // Held here so a dispose() racing this call cannot pull the tensors away mid-way.
     const features: EmbeddingFeatures = embedding.getFeatures();
     throwIfAborted(signal);
