@@ -305,15 +305,31 @@ export class Segmenter extends EventEmitter<{ progress: [LoadProgress] }> {
     prompt: Prompt | readonly Prompt[],
     options: SegmentOptions = {},
   ): Promise<SegmentResult[]> {
-    const prompts = resolvePromptInputs(prompt);
     const opts = resolveSegmentOptions(options);
-    const { pkg } = await this.loaded();
-    const many = Array.isArray(prompt);
-    const fields = prompts.map((_, i) => (many ? `prompt[${i}]` : 'prompt'));
-    const routes = prompts.map((p, i) => this.family!.routePrompt(p, fields[i]!));
-    if (opts.negative.length > 0 && !pkg.manifest.tokenizer)
+    await this.loaded();
+    const { prompts, routes, fields } = this.routePrompts(prompt);
+    if (opts.negative.length > 0 && !this.pkg!.manifest.tokenizer)
       throw new Sam3ClipError('E_INVALID_PROMPT', 'negative: this model package has no text path, so negative prompts cannot be read', { field: 'negative' });
     return this.run(image, prompts, routes, fields, opts);
+  }
+
+  /**
+   * Checks prompts against the loaded package without running anything: E_INVALID_PROMPT for a
+   * malformed prompt, a kind the package has no path for, or (given the image's size) clicks off the
+   * image. What segment() checks first; the HTTP server calls it before it encodes an upload.
+   */
+  async checkPrompts(prompt: Prompt | readonly Prompt[], size?: { width: number; height: number }): Promise<void> {
+    await this.loaded();
+    const { prompts, fields } = this.routePrompts(prompt);
+    if (size) prompts.forEach((p, i) => checkPromptInImage(p, size.width, size.height, fields[i]!));
+  }
+
+  /** The prompts resolved, each with the path that answers it and its name in errors. */
+  private routePrompts(prompt: Prompt | readonly Prompt[]) {
+    const prompts = resolvePromptInputs(prompt);
+    const fields = prompts.map((_, i) => (Array.isArray(prompt) ? `prompt[${i}]` : 'prompt'));
+    const routes = prompts.map((p, i) => this.family!.routePrompt(p, fields[i]!));
+    return { prompts, routes, fields };
   }
 
   /**

@@ -4,11 +4,10 @@
  * pixels. The clicks make one prompt; beside one text prompt they join it ({ text, points, labels,
  * box }), as the CLI's --point and --box do.
  */
-import { familyFor } from '../families/family-for.js';
 import { probeImage } from '../image/decode.js';
 import { readImageSource } from '../image/image-input.js';
 import { resolvePrompts } from '../options.js';
-import { checkPromptInImage, isInteractive, resolvePromptInputs, type Prompt, type PromptObject } from '../prompts.js';
+import { resolvePromptInputs, type Prompt, type PromptObject } from '../prompts.js';
 import type { Segmenter } from '../segmenter.js';
 import { jsonField } from './form-fields.js';
 import { HttpError } from './http-errors.js';
@@ -50,15 +49,9 @@ export function formPrompt(form: MultipartForm, texts: string[]): Prompt | strin
  * itself before running anything.
  */
 export async function checkAnswerable(segmenter: Segmenter, prompt: Prompt | string[], upload: Buffer | undefined): Promise<void> {
-  const manifest = segmenter.manifest;
-  if (!manifest) return;
-  const many = Array.isArray(prompt);
-  const field = (i: number) => (many ? `prompt[${i}]` : 'prompt');
-  const resolved = resolvePromptInputs(prompt);
-  const family = familyFor(manifest);
-  resolved.forEach((p, i) => family.routePrompt(p, field(i)));
-  if (!upload || !resolved.some(isInteractive)) return;
+  if (!segmenter.manifest) return;
+  const clicks = !Array.isArray(prompt) && typeof prompt === 'object' && (prompt.points !== undefined || prompt.box !== undefined);
   // The size only: the pixel limit is the encoder's to enforce, with its own message.
-  const { width, height } = await probeImage(await readImageSource(upload), Number.POSITIVE_INFINITY);
-  resolved.forEach((p, i) => checkPromptInImage(p, width, height, field(i)));
+  const size = upload && clicks ? await probeImage(await readImageSource(upload), Number.POSITIVE_INFINITY) : undefined;
+  await segmenter.checkPrompts(prompt, size);
 }
