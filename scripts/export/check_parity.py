@@ -10,7 +10,8 @@ post-processed like the library (bilinear to S, crop, bilinear to the original s
 interactive path (prompt_encoder) is also checked on one prompt of each kind (a point, a positive and a negative
 point, a box, a box with a point; interactive_prompts.default_prompts): "(points)" marks those outputs, their masks
 bilinear straight to the original size as transformers' post_process_masks. A package without a text path is
-checked on those alone.
+checked on those alone. A package with the CLIP image tower (--clip-image-tower) also prints the max |diff| of
+its image_embeds on CLIPImageProcessor's pixel values of each image.
 For sam3-concept: the max |diff| (and that relative to the output's largest value) of every graph output, of
 the detector outputs and instance scores through the whole ONNX chain, whether the same queries pass --threshold,
 and the IoU of their masks post-processed as transformers does (σ, bilinear to the original size, > 0.5).
@@ -86,11 +87,26 @@ def main(argv=None) -> int:
                 print(f"  max|diff| {name + ' (chain)':28s} {d:.3e}")
             print(f"  final-mask IoU min {r['mask_iou_min']:.5f} mean {r['mask_iou_mean']:.5f} "
                   f"(PyTorch foreground fraction {r['foreground_fraction'][0]:.3f}..{r['foreground_fraction'][1]:.3f})")
+            if "image_tower" in pkg.manifest["files"]:
+                print(f"  max|diff| {'image_embeds (image_tower)':28s} {image_tower_diff(modules, pkg, image):.3e}")
             worst = min(worst, r["mask_iou_min"])
     if worst < args.min_iou:
         print(f"FAIL: final-mask IoU {worst:.5f} < {args.min_iou}")
         return 1
     return 0
+
+
+def image_tower_diff(modules, pkg, image: str) -> float:
+    """The image tower on CLIPImageProcessor's pixel values of the image: ONNX Runtime vs PyTorch."""
+    import torch
+
+    from sam3clip_export.suggest_fixture import clip_pixel_values
+
+    pixels = clip_pixel_values(image, pkg.manifest["imageTower"])
+    with torch.no_grad():
+        want = modules.image_tower(pixels).numpy()
+    got = pkg.run("image_tower", {"pixel_values": pixels.numpy()})[0]
+    return float(np.abs(got - want).max())
 
 
 def report_concept(modules, pkg, image: str, prompts: list[str], threshold: float) -> float:

@@ -96,3 +96,12 @@ def test_preprocessing_comes_from_the_checkpoint(tmp_path):
     (tmp_path / "preprocessor_config.json").write_text(json.dumps({"size": {"shortest_edge": 256}, "crop_size": 224}))
     with pytest.raises(ValueError, match="differ"):
         image_tower_spec(model, str(tmp_path))
+
+
+def test_check_parity_reports_the_image_tower(capsys):
+    # check_parity decodes and tokenizes with the built library (dist/), which CI's npm test builds first.
+    import check_parity
+
+    assert check_parity.main(["--package", SUGGEST_PACKAGE_DIR, "--image", os.path.join(SHARED_IMAGES, PHOTOS[0])]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if "image_embeds (image_tower)" in ln)
+    assert float(line.split()[-1]) < 1e-4
